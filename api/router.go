@@ -1,0 +1,99 @@
+// Package api is bkflow's HTTP surface: BKFlow's gateway endpoints, health,
+// metrics and the OpenAPI document. Handlers return data or an error; one
+// adapter renders BKFlow's envelope. Every route is registered together with
+// its documentation, so /openapi.json always matches the router.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+	"go.uber.org/fx"
+
+	"github.com/bkflow/bkflow/api/spaceconfig"
+	"github.com/bkflow/bkflow/internal/apps"
+	"github.com/bkflow/bkflow/internal/config"
+	"github.com/bkflow/bkflow/internal/store"
+	"github.com/bkflow/bkflow/internal/telemetry"
+	"github.com/bkflow/bkflow/internal/version"
+)
+
+// TemporalHealth is what the API needs from the Temporal client for /readyz.
+type TemporalHealth interface {
+	CheckHealth(ctx context.Context, req *client.CheckHealthRequest) (*client.CheckHealthResponse, error)
+}
+
+// Deps are the API's dependencies.
+type Deps struct {
+	fx.In
+	Config       *config.Config
+	Telemetry    *telemetry.Telemetry
+	Store        *store.Store
+	Apps         *apps.Service
+	Temporal     TemporalHealth
+	SpaceConfigs *spaceconfig.Registry
+}
+
+// NewRouter builds the API's handler: middleware (request id → tracing →
+// access log and metrics → recover → body limit → timeout), the public
+// operational routes and the app-authenticated gateway routes.
+func NewRouter(d Deps) (http.Handler, error) {
+	a := adapter{log: d.Telemetry.Logger}
+	metrics, err := newHTTPMetrics(d.Telemetry.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("http metrics: %w", err)
+	}
+	r := chi.NewRouter()
+	r.Use(requestID, tracing(d.Telemetry.Tracer, d.Telemetry.Propagator), accessLog(d.Telemetry.Logger, metrics),
+		recoverer(a), limitBody(d.Config.MaxBodyBytes), timeout(d.Config.RequestTimeout))
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, errNotFound(fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path)))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, r, &Error{Status: http.StatusMethodNotAllowed, Code: http.StatusMethodNotAllowed,
+			Message: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
+	})
+
+	spec := newSpec(version.Version)
+	rs := newRoutes(r, a, spec)
+	checks := []readinessCheck{
+		{Name: "postgresql", Check: d.Store.Ping},
+		{Name: "temporal", Check: func(ctx context.Context) error {
+			_, err := d.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			return err
+		}},
+	}
+	var specJSON []byte
+	rs.add(route{Method: http.MethodGet, Path: "/healthz", OperationID: "healthz", Tag: "operations",
+		Summary: "Liveness: the process serves HTTP", Response: "", Handler: healthz})
+	rs.add(route{Method: http.MethodGet, Path: "/readyz", OperationID: "readyz", Tag: "operations",
+		Summary: "Readiness: PostgreSQL and Temporal answer (503 naming the failing part otherwise)",
+		Raw:     readyz(a, checks), RawContentType: "application/json"})
+	rs.add(route{Method: http.MethodGet, Path: "/metrics", OperationID: "metrics", Tag: "operations",
+		Summary: "Prometheus metrics", Raw: promhttp.HandlerFor(d.Telemetry.Registry, promhttp.HandlerOpts{}),
+		RawContentType: "text/plain"})
+	rs.add(route{Method: http.MethodGet, Path: "/openapi.json", OperationID: "openapi", Tag: "operations",
+		Summary: "This OpenAPI document", RawContentType: "application/json",
+		Raw: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(specJSON)
+		})})
+
+	auth := authenticateApp(d.Apps, a)
+	gateway := rs.with(r.With(auth))
+	inSpace := rs.with(r.With(auth, loadSpace(d.Store, a)))
+
+	spaces := &spacesHandler{store: d.Store, configs: d.SpaceConfigs, cfg: d.Config}
+	spaces.routes(gateway, inSpace)
+
+	specJSON, err = json.MarshalIndent(spec, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("openapi document: %w", err)
+	}
+	return r, nil
+}

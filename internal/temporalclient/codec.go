@@ -1,0 +1,44 @@
+package temporalclient
+
+import (
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/sdk/converter"
+)
+
+// CompressAbove is the payload size from which payloads are stored
+// zlib-compressed. Smaller payloads stay plain JSON, so the Temporal UI shows
+// them as they are; large pipeline trees and task states (continue-as-new
+// input, thousands of nodes) stay well under Temporal's 2 MiB payload limit.
+const CompressAbove = 128 << 10
+
+// DataConverter is the converter every bkflow client and worker uses.
+func DataConverter() converter.DataConverter {
+	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), largePayloadCodec{
+		zlib: converter.NewZlibCodec(converter.ZlibCodecOptions{AlwaysEncode: false}),
+	})
+}
+
+// largePayloadCodec compresses payloads of CompressAbove bytes or more.
+type largePayloadCodec struct {
+	zlib converter.PayloadCodec
+}
+
+func (c largePayloadCodec) Encode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	out := make([]*commonpb.Payload, len(payloads))
+	for i, p := range payloads {
+		if p.Size() < CompressAbove {
+			out[i] = p
+			continue
+		}
+		enc, err := c.zlib.Encode([]*commonpb.Payload{p})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = enc[0]
+	}
+	return out, nil
+}
+
+func (c largePayloadCodec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
+	return c.zlib.Decode(payloads)
+}
