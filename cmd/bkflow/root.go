@@ -38,9 +38,12 @@ func newRootCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra
 	root.AddCommand(
 		newDevCommand(e),
 		newServerCommand(e),
+		newWorkerCommand(e),
 		newMigrateCommand(e),
 		newAppCommand(e),
 		newVersionCommand(e),
+		newExprCommand(e),
+		newPipelineCommand(e),
 	)
 	return root
 }
