@@ -1,6 +1,10 @@
 package temporalclient
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
 )
@@ -11,11 +15,40 @@ import (
 // input, thousands of nodes) stay well under Temporal's 2 MiB payload limit.
 const CompressAbove = 128 << 10
 
-// DataConverter is the converter every bkflow client and worker uses.
+// DataConverter is the converter every bkflow client and worker uses: JSON
+// payloads whose numbers decode as json.Number (so an integer variable stays
+// an integer through Temporal, as it does through Python's json), and large
+// payloads compressed.
 func DataConverter() converter.DataConverter {
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), largePayloadCodec{
+	return converter.NewCodecDataConverter(PayloadConverter(), largePayloadCodec{
 		zlib: converter.NewZlibCodec(converter.ZlibCodecOptions{AlwaysEncode: false}),
 	})
+}
+
+// PayloadConverter is Temporal's default converter with numbers-preserving
+// JSON; tests on the SDK's test environment use it too.
+func PayloadConverter() converter.DataConverter {
+	return converter.NewCompositeDataConverter(
+		converter.NewNilPayloadConverter(),
+		converter.NewByteSlicePayloadConverter(),
+		converter.NewProtoJSONPayloadConverter(),
+		converter.NewProtoPayloadConverter(),
+		numberJSON{converter.NewJSONPayloadConverter()},
+	)
+}
+
+// numberJSON is the JSON payload converter, decoding numbers as json.Number.
+type numberJSON struct {
+	*converter.JSONPayloadConverter
+}
+
+func (numberJSON) FromPayload(p *commonpb.Payload, valuePtr any) error {
+	dec := json.NewDecoder(bytes.NewReader(p.GetData()))
+	dec.UseNumber()
+	if err := dec.Decode(valuePtr); err != nil {
+		return fmt.Errorf("%w: %v", converter.ErrUnableToDecode, err)
+	}
+	return nil
 }
 
 // largePayloadCodec compresses payloads of CompressAbove bytes or more.
