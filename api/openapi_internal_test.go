@@ -13,17 +13,12 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/internal/apps"
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/internal/telemetry"
 )
-
-type fakeTemporal struct{ err error }
-
-func (f fakeTemporal) CheckHealth(context.Context, *client.CheckHealthRequest) (*client.CheckHealthResponse, error) {
-	return &client.CheckHealthResponse{}, f.err
-}
 
 func testRouter(t *testing.T) (http.Handler, *config.Config) {
 	t.Helper()
@@ -33,8 +28,10 @@ func testRouter(t *testing.T) (http.Handler, *config.Config) {
 	require.NoError(t, err)
 	reg, err := NewSpaceConfigs(cfg)
 	require.NoError(t, err)
+	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
+	require.NoError(t, err)
 	h, err := NewRouter(Deps{Config: cfg, Telemetry: tel, Store: &store.Store{}, Apps: &apps.Service{},
-		Temporal: fakeTemporal{}, SpaceConfigs: reg})
+		Temporal: tc, SpaceConfigs: reg, Components: activities.NewRegistry()})
 	require.NoError(t, err)
 	return h, cfg
 }

@@ -9,23 +9,31 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 	"go.uber.org/fx"
 
+	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/api/spaceconfig"
 	"github.com/bkflow/bkflow/internal/apps"
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/internal/telemetry"
 	"github.com/bkflow/bkflow/internal/version"
+	"github.com/bkflow/bkflow/workflows"
+	"github.com/bkflow/bkflow/workflows/pipeline"
 )
 
-// TemporalHealth is what the API needs from the Temporal client for /readyz.
+// TemporalHealth is what /readyz needs from the Temporal client.
 type TemporalHealth interface {
 	CheckHealth(ctx context.Context, req *client.CheckHealthRequest) (*client.CheckHealthResponse, error)
+}
+
+func checkHealth(ctx context.Context, c TemporalHealth) (*client.CheckHealthResponse, error) {
+	return c.CheckHealth(ctx, &client.CheckHealthRequest{})
 }
 
 // Deps are the API's dependencies.
@@ -35,8 +43,9 @@ type Deps struct {
 	Telemetry    *telemetry.Telemetry
 	Store        *store.Store
 	Apps         *apps.Service
-	Temporal     TemporalHealth
+	Temporal     client.Client
 	SpaceConfigs *spaceconfig.Registry
+	Components   *activities.Registry
 }
 
 // NewRouter builds the API's handler: middleware (request id → tracing →
@@ -64,7 +73,7 @@ func NewRouter(d Deps) (http.Handler, error) {
 	checks := []readinessCheck{
 		{Name: "postgresql", Check: d.Store.Ping},
 		{Name: "temporal", Check: func(ctx context.Context) error {
-			_, err := d.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+			_, err := checkHealth(ctx, d.Temporal)
 			return err
 		}},
 	}
@@ -90,6 +99,24 @@ func NewRouter(d Deps) (http.Handler, error) {
 
 	spaces := &spacesHandler{store: d.Store, configs: d.SpaceConfigs, cfg: d.Config}
 	spaces.routes(gateway, inSpace)
+
+	parser, err := pipeline.NewParser()
+	if err != nil {
+		return nil, fmt.Errorf("pipeline parser: %w", err)
+	}
+	loc, err := time.LoadLocation(d.Config.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("time-zone: %w", err)
+	}
+	tasks := &tasksHandler{
+		store: d.Store, cfg: d.Config, parser: parser, registry: d.Components,
+		runner: &taskRunner{temporal: d.Temporal, store: d.Store, now: time.Now,
+			limits: workflows.Limits{HistoryEvents: d.Config.TaskHistoryLimit}},
+		fmt: formatter{loc: loc, now: time.Now, registry: d.Components, uiURL: d.Config.TemporalUIURL,
+			ns: d.Config.TemporalNamespace},
+	}
+	inTask := rs.with(r.With(auth, loadSpace(d.Store, a), loadTask(d.Store, a)))
+	tasks.routes(inSpace, inTask)
 
 	specJSON, err = json.MarshalIndent(spec, "", "  ")
 	if err != nil {

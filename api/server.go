@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"time"
 
-	"go.temporal.io/sdk/client"
 	"go.uber.org/fx"
 
 	"github.com/bkflow/bkflow/api/spaceconfig"
@@ -92,8 +91,7 @@ func NewSpaceConfigs(cfg *config.Config) (*spaceconfig.Registry, error) {
 // the role invokes Serve after everything else, so the API accepts requests
 // only once migrations, setup and workers are in place.
 var Module = fx.Module("api",
-	fx.Provide(NewRouter, NewServer, NewSpaceConfigs,
-		func(c client.Client) TemporalHealth { return c }),
+	fx.Provide(NewRouter, NewServer, NewSpaceConfigs),
 )
 
 // Serve starts the server with the application and stops it first on

@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/fx"
 
+	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/api"
 	"github.com/bkflow/bkflow/internal/apps"
 	"github.com/bkflow/bkflow/internal/config"
@@ -116,6 +117,7 @@ func runDev(ctx context.Context, e env, cfg *config.Config) error {
 			lc.Append(fx.StartHook(func(ctx context.Context) error { return svc.Ensure(ctx, DevAppCode, secret) }))
 		}),
 		temporalclient.Module,
+		devWorkers(cfg),
 		api.Module,
 		fx.Invoke(api.Serve),
 		fx.Populate(&httpServer),
@@ -124,6 +126,15 @@ func runDev(ctx context.Context, e env, cfg *config.Config) error {
 		printDevBanner(e, cfg, httpServer.Addr(), embedded, cluster, secret)
 		return nil
 	})
+}
+
+// devWorkers are the workers inside bkflow dev, or (with --dev-worker=false)
+// only the component registry the API needs.
+func devWorkers(cfg *config.Config) fx.Option {
+	if cfg.DevWorker {
+		return workerOptions(cfg)
+	}
+	return fx.Options(activities.Module, activities.Builtins())
 }
 
 // devAppSecret returns the dev app's secret: the configured one, else the one

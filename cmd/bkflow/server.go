@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/fx"
 
+	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/api"
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/store"
@@ -36,6 +37,8 @@ func newServerCommand(e env) *cobra.Command {
 				store.Module,
 				fx.Invoke(store.RequireSchema),
 				temporalclient.Module,
+				activities.Module,
+				activities.Builtins(),
 				api.Module,
 				fx.Invoke(api.Serve),
 			)

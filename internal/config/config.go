@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"regexp"
 	"strings"
 	"time"
@@ -62,6 +63,24 @@ type Config struct {
 	// absolute http(s) URL.
 	APIGWHostPattern string `mapstructure:"apigw-host-pattern"`
 
+	// TimeZone is where sleep_timer dates are read and BKFlow's formatted
+	// times are written (an IANA name such as Asia/Shanghai).
+	TimeZone string `mapstructure:"time-zone"`
+	// HTTPAllow lists CIDRs outbound plugin requests may reach even when the
+	// SSRF policy denies them (e.g. 127.0.0.1/32 for a local service).
+	HTTPAllow []string `mapstructure:"http-allow"`
+	// HTTPDeny lists CIDRs denied on top of the default policy (loopback,
+	// link-local, metadata addresses).
+	HTTPDeny []string `mapstructure:"http-deny"`
+	// Module is the module a worker serves ("default").
+	Module string `mapstructure:"module"`
+	// TaskHistoryLimit is the history length at which a task workflow
+	// continues as new (Temporal's hard limit is 51,200 events).
+	TaskHistoryLimit int `mapstructure:"task-history-limit"`
+	// DevWorker runs the workers inside bkflow dev (turn off to run
+	// `bkflow worker` processes beside it).
+	DevWorker bool `mapstructure:"dev-worker"`
+
 	// DevAppSecret fixes the secret of the development app `bkflow-dev`.
 	// Empty means "generate one once and keep it in DataDir".
 	DevAppSecret string `mapstructure:"dev-app-secret"`
@@ -111,12 +130,25 @@ func (c *Config) Validate() error {
 	if c.ShutdownTimeout <= 0 {
 		bad("shutdown-timeout", "must be positive")
 	}
+	if c.TaskHistoryLimit < 100 || c.TaskHistoryLimit > 40000 {
+		bad("task-history-limit", "must be between 100 and 40000, got %d", c.TaskHistoryLimit)
+	}
 	if c.MaxSpacesPerApp < 1 {
 		bad("max-spaces-per-app", "must be at least 1")
 	}
 	if c.APIGWHostPattern != "" {
 		if _, err := regexp.Compile(c.APIGWHostPattern); err != nil {
 			bad("apigw-host-pattern", "%v", err)
+		}
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		bad("time-zone", "%v", err)
+	}
+	for key, list := range map[string][]string{"http-allow": c.HTTPAllow, "http-deny": c.HTTPDeny} {
+		for _, cidr := range list {
+			if _, err := netip.ParsePrefix(cidr); err != nil {
+				bad(key, "%q is not a CIDR such as 10.0.0.0/8: %v", cidr, err)
+			}
 		}
 	}
 	switch c.LogLevel {

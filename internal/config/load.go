@@ -21,6 +21,7 @@ const (
 	GroupDatabase
 	GroupTemporal
 	GroupLog
+	GroupWorker
 )
 
 // Option describes one setting: its key, default, help text and the flag
@@ -73,6 +74,18 @@ func Options() []Option {
 			Usage: "app codes allowed to create spaces on behalf of another app_code (comma-separated)"},
 		{Key: "apigw-host-pattern", Default: "", Groups: GroupHTTP,
 			Usage: "regular expression API-gateway URL hosts in space configs must match (empty: any http(s) URL)"},
+		{Key: "time-zone", Default: "UTC", Groups: GroupTemporal,
+			Usage: "IANA time zone of sleep_timer dates and of the times the API formats (e.g. Asia/Shanghai)"},
+		{Key: "http-allow", Default: []string{}, Groups: GroupTemporal,
+			Usage: "CIDRs plugin HTTP requests may reach although the SSRF policy denies them (comma-separated)"},
+		{Key: "http-deny", Default: []string{}, Groups: GroupTemporal,
+			Usage: "CIDRs denied to plugin HTTP requests on top of loopback, link-local and metadata addresses (comma-separated)"},
+		{Key: "task-history-limit", Default: 20000, Groups: GroupTemporal,
+			Usage: "history events after which a task workflow continues as new"},
+		{Key: "dev-worker", Default: true, Groups: GroupDev,
+			Usage: "run the workers inside bkflow dev (false: run bkflow worker processes beside it)"},
+		{Key: "module", Default: "default", Groups: GroupWorker,
+			Usage: "the module whose tasks this worker runs"},
 		{Key: "dev-app-secret", Default: "", Groups: GroupDev,
 			Usage: "secret of the development app bkflow-dev (empty: generated once and kept in --data-dir)"},
 		{Key: "log-level", Default: "info", Groups: GroupLog,

@@ -1,0 +1,482 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/bkflow/bkflow/activities"
+	"github.com/bkflow/bkflow/internal/config"
+	"github.com/bkflow/bkflow/internal/store"
+	"github.com/bkflow/bkflow/workflows"
+	"github.com/bkflow/bkflow/workflows/pipeline"
+)
+
+// tasksHandler serves tasks: creation, operations, states and details.
+type tasksHandler struct {
+	store    *store.Store
+	cfg      *config.Config
+	parser   *pipeline.Parser
+	registry *activities.Registry
+	runner   *taskRunner
+	fmt      formatter
+}
+
+func (h *tasksHandler) routes(space, task *routes) {
+	space.add(route{Method: http.MethodPost, Path: "/space/{space_id}/create_task_without_template/",
+		OperationID: "create_task_without_template", Tag: "task", AppAuth: true,
+		Summary: "Create a task from a pipeline_tree (not started: call operate_task/start)",
+		Request: createTaskWithoutTemplateRequest{}, Response: taskJSON{}, Handler: h.createWithoutTemplate})
+	task.add(route{Method: http.MethodGet, Path: "/space/{space_id}/task/{task_id}/get_task_detail/",
+		OperationID: "get_task_detail", Tag: "task", AppAuth: true, Summary: "A task with its tree, outputs and times",
+		Response: taskDetailJSON{}, Handler: h.detail})
+	task.add(route{Method: http.MethodGet, Path: "/space/{space_id}/task/{task_id}/get_task_states/",
+		OperationID: "get_task_states", Tag: "task", AppAuth: true, Summary: "The task's state tree",
+		Response: map[string]any{}, Handler: h.states})
+	task.add(route{Method: http.MethodPost, Path: "/space/{space_id}/task/{task_id}/operate_task/{operation}/",
+		OperationID: "operate_task", Tag: "task", AppAuth: true,
+		Summary: "start, pause, resume or revoke the task", Request: operateTaskRequest{}, Handler: h.operate})
+	task.add(route{Method: http.MethodGet, Path: "/space/{space_id}/task/{task_id}/node/{node_id}/get_task_node_detail/",
+		OperationID: "get_task_node_detail", Tag: "task", AppAuth: true,
+		Summary: "One node's inputs, outputs, state and earlier attempts", Query: []queryParam{
+			{Name: "loop", Type: "integer", Description: "an earlier loop of the node (default: the latest)"},
+			{Name: "component_code", Type: "string", Description: "format outputs against this component's declared outputs"},
+		}, Response: map[string]any{}, Handler: h.nodeDetail})
+	task.add(route{Method: http.MethodPost, Path: "/space/{space_id}/task/{task_id}/node/{node_id}/operate_node/{operation}/",
+		OperationID: "operate_task_node", Tag: "task", AppAuth: true,
+		Summary: "retry, skip, callback, forced_fail, skip_exg, skip_cpg, pause_subprocess or resume_subprocess a node",
+		Request: operateNodeRequest{}, Handler: h.operateNode})
+}
+
+type createTaskWithoutTemplateRequest struct {
+	Creator              *string         `json:"creator" doc:"required, at most 32 characters"`
+	Name                 *string         `json:"name" doc:"at most 128 characters; default default_taskflow_instance"`
+	PipelineTree         json.RawMessage `json:"pipeline_tree" doc:"web-form pipeline_tree (required)"`
+	Description          *string         `json:"description"`
+	ScopeType            *string         `json:"scope_type"`
+	ScopeValue           *string         `json:"scope_value"`
+	Constants            map[string]any  `json:"constants" doc:"{\"${key}\": value}; keys the tree has not are ignored"`
+	Credentials          map[string]any  `json:"credentials" doc:"not supported yet: refused"`
+	NotifyConfig         map[string]any  `json:"notify_config"`
+	CustomSpanAttributes map[string]any  `json:"custom_span_attributes"`
+}
+
+type operateTaskRequest struct {
+	Operator *string `json:"operator" doc:"required, at most 32 characters"`
+}
+
+type operateNodeRequest struct {
+	Operator          *string        `json:"operator" doc:"required, at most 32 characters"`
+	Inputs            map[string]any `json:"inputs" doc:"retry: new inputs of the node"`
+	Loop              bool           `json:"loop" doc:"retry/skip: loop retry (not supported: refused)"`
+	Data              any            `json:"data" doc:"callback: the data handed to the component"`
+	Version           *string        `json:"version" doc:"callback: the node version it is for (default: current)"`
+	ExData            *string        `json:"ex_data" doc:"forced_fail: the failure message"`
+	FlowID            *string        `json:"flow_id" doc:"skip_exg: the branch to continue on"`
+	FlowIDs           []string       `json:"flow_ids" doc:"skip_cpg: the branches to run"`
+	ConvergeGatewayID *string        `json:"converge_gateway_id" doc:"skip_cpg: the gateway's converge gateway"`
+}
+
+// defaultTaskName is BKFlow's default task name.
+const defaultTaskName = "default_taskflow_instance"
+
+func (h *tasksHandler) createWithoutTemplate(r *http.Request) (any, error) {
+	var req createTaskWithoutTemplateRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	fe := FieldErrors{}
+	creator := checkString(fe, "creator", req.Creator, 32, true)
+	name := defaultTaskName
+	if req.Name != nil {
+		name = checkString(fe, "name", req.Name, 128, true)
+	}
+	if len(req.PipelineTree) == 0 || string(req.PipelineTree) == "null" {
+		fe.Add("pipeline_tree", msgRequired)
+	}
+	if (req.ScopeType == nil) != (req.ScopeValue == nil) {
+		fe.Add("scope_type", "scope_type and scope_value must be given together")
+	}
+	if len(req.Credentials) > 0 {
+		fe.Add("credentials", "credentials are not supported by this bkflow yet")
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	prepared, err := h.prepare(req.PipelineTree, req.Constants)
+	if err != nil {
+		return nil, err
+	}
+	extra := map[string]any{"custom_context": map[string]any{}}
+	if req.NotifyConfig != nil {
+		extra["notify_config"] = req.NotifyConfig
+	}
+	if req.CustomSpanAttributes != nil {
+		extra["custom_context"] = map[string]any{"custom_span_attributes": req.CustomSpanAttributes}
+	}
+	extraJSON, err := json.Marshal(extra)
+	if err != nil {
+		return nil, errInternal(err)
+	}
+	desc := ""
+	if req.Description != nil {
+		desc = *req.Description
+	}
+	t, err := h.store.TaskCreate(r.Context(), store.TaskCreateParams{
+		SpaceID: spaceFrom(r.Context()).ID, InstanceID: prepared.instanceID, Name: name, Description: desc, Creator: creator,
+		CreateMethod: "API", TriggerMethod: "api", ScopeType: req.ScopeType, ScopeValue: req.ScopeValue,
+		PipelineTree: prepared.web, ExecutionTree: prepared.engine, ExtraInfo: extraJSON,
+		Namespace: h.cfg.TemporalNamespace, TaskQueue: h.cfg.TemporalTaskQueue,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create task: %w", err)
+	}
+	out := h.fmt.task(t)
+	out.Parameters = prepared.parameters
+	return out, nil
+}
+
+// preparedTree is a task's tree ready to store: the web form (ids
+// regenerated, constants applied) and the engine form it runs.
+type preparedTree struct {
+	instanceID string
+	web        json.RawMessage
+	engine     json.RawMessage
+	parameters map[string]any
+}
+
+// prepare applies constant overrides, regenerates ids, validates the tree
+// and converts it to the engine form (BKFlow §8.10). Any problem is refused
+// naming the nodes and flows involved.
+func (h *tasksHandler) prepare(raw json.RawMessage, constants map[string]any) (preparedTree, error) {
+	tree, err := pipeline.DecodeTree(raw)
+	if err != nil {
+		return preparedTree{}, fieldError("pipeline_tree", "流程树校验失败: "+err.Error())
+	}
+	applyConstants(tree, constants)
+	if _, err := h.parser.ParseTree(tree); err != nil {
+		return preparedTree{}, treeError(err)
+	}
+	if _, err := pipeline.RegenerateIDs(tree, pipeline.NewID); err != nil {
+		return preparedTree{}, treeError(err)
+	}
+	instanceID := activities.NewInstanceID()
+	tree["id"] = instanceID
+	web, err := h.parser.ParseTree(tree)
+	if err != nil {
+		return preparedTree{}, treeError(err)
+	}
+	if err := pipeline.Validate(web); err != nil {
+		return preparedTree{}, treeError(err)
+	}
+	eng, err := pipeline.ToEngine(web)
+	if err != nil {
+		return preparedTree{}, treeError(err)
+	}
+	if err := h.resolveComponents(eng); err != nil {
+		return preparedTree{}, err
+	}
+	webJSON, err := json.Marshal(tree)
+	if err != nil {
+		return preparedTree{}, errInternal(err)
+	}
+	engJSON, err := json.Marshal(eng)
+	if err != nil {
+		return preparedTree{}, errInternal(err)
+	}
+	params := map[string]any{}
+	if cs, ok := tree["constants"].(map[string]any); ok {
+		for k, c := range cs {
+			if cm, ok := c.(map[string]any); ok {
+				params[k] = cm["value"]
+			}
+		}
+	}
+	return preparedTree{instanceID: instanceID, web: webJSON, engine: engJSON, parameters: params}, nil
+}
+
+// applyConstants overrides the values of constants the tree has; others are
+// ignored, as BKFlow does. Meta constants keep their original in "meta".
+func applyConstants(tree pipeline.Tree, constants map[string]any) {
+	cs, ok := tree["constants"].(map[string]any)
+	if !ok {
+		return
+	}
+	for k, v := range constants {
+		c, ok := cs[k].(map[string]any)
+		if !ok {
+			continue
+		}
+		if isMeta, _ := c["is_meta"].(bool); isMeta {
+			orig := make(map[string]any, len(c))
+			for ck, cv := range c {
+				orig[ck] = cv
+			}
+			c["meta"] = orig
+		}
+		c["value"] = v
+	}
+}
+
+// resolveComponents pins every component of the tree (and of embedded
+// subprocesses) to a registered version, refusing unknown ones by node.
+func (h *tasksHandler) resolveComponents(e *pipeline.Engine) error {
+	fe := FieldErrors{}
+	var walk func(e *pipeline.Engine)
+	walk = func(e *pipeline.Engine) {
+		for _, id := range slices.Sorted(maps.Keys(e.Nodes)) {
+			n := e.Nodes[id]
+			if n.Pipeline != nil {
+				walk(n.Pipeline)
+			}
+			if n.Component == nil {
+				continue
+			}
+			c, ok := h.registry.Lookup(n.Component.Code, n.Component.Version)
+			if !ok {
+				fe.Add("pipeline_tree", fmt.Sprintf("流程树校验失败: node %s: component %s version %s is not registered",
+					id, n.Component.Code, displayVersion(n.Component.Version)))
+				continue
+			}
+			n.Component.Version = c.Spec().Version
+		}
+	}
+	walk(e)
+	return fe.Err()
+}
+
+func displayVersion(v string) string {
+	if v == "" {
+		return "legacy"
+	}
+	return v
+}
+
+// treeError renders tree problems as BKFlow's pipeline_tree refusal.
+func treeError(err error) error {
+	var ve *pipeline.ValidationError
+	if errors.As(err, &ve) {
+		lines := make([]string, len(ve.Problems))
+		for i, p := range ve.Problems {
+			lines[i] = p.String()
+		}
+		return fieldError("pipeline_tree", "流程树校验失败: "+strings.Join(lines, "; "))
+	}
+	return fieldError("pipeline_tree", "流程树校验失败: "+err.Error())
+}
+
+func (h *tasksHandler) detail(r *http.Request) (any, error) {
+	t := taskFrom(r.Context())
+	out := taskDetailJSON{taskJSON: h.fmt.task(t), PipelineTree: t.PipelineTree, Outputs: []keyValue{},
+		WebhookDeliveryHistory: []any{}, TemporalUIURL: h.fmt.temporalURL(t.ID)}
+	if len(out.PipelineTree) == 0 {
+		out.PipelineTree = json.RawMessage(`null`)
+	}
+	var start, finish time.Time
+	if t.StartTime != nil {
+		start = *t.StartTime
+	}
+	if t.FinishTime != nil {
+		finish = *t.FinishTime
+	}
+	var outputs map[string]any
+	if len(t.Outputs) > 0 {
+		if err := json.Unmarshal(t.Outputs, &outputs); err != nil {
+			return nil, errInternal(fmt.Errorf("decode outputs of task %d: %w", t.ID, err))
+		}
+	} else if t.IsStarted {
+		// Still running (or closing): the workflow knows more than the record.
+		st, err := h.runner.states(r.Context(), t)
+		if err != nil {
+			return nil, err
+		}
+		outputs = st.Outputs
+		if st.Root.State == workflows.StateFinished || st.Root.State == workflows.StateRevoked {
+			out.IsFinished = st.Root.State == workflows.StateFinished
+			out.IsRevoked = st.Root.State == workflows.StateRevoked
+			out.FinishTime = h.fmt.taskTime(&st.Root.FinishedAt)
+			finish = st.Root.FinishedAt
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(outputs)) {
+		out.Outputs = append(out.Outputs, keyValue{Key: k, Value: outputs[k]})
+	}
+	out.ElapsedTime = h.fmt.elapsed(start, finish)
+	if t.ParentTaskID != nil {
+		parent, err := h.store.TaskGet(r.Context(), *t.ParentTaskID)
+		if err != nil {
+			return nil, fmt.Errorf("load parent task: %w", err)
+		}
+		out.ParentTaskInfo = &parentTaskInfo{TaskID: parent.ID, State: parent.State}
+	}
+	return out, nil
+}
+
+func (h *tasksHandler) states(r *http.Request) (any, error) {
+	t := taskFrom(r.Context())
+	if t.IsExpired {
+		return map[string]any{"state": "EXPIRED"}, nil
+	}
+	if !t.IsStarted {
+		return createdStates(), nil
+	}
+	st, err := h.runner.states(r.Context(), t)
+	if err != nil {
+		return nil, err
+	}
+	return h.fmt.states(t, st), nil
+}
+
+func (h *tasksHandler) operate(r *http.Request) (any, error) {
+	var req operateTaskRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	fe := FieldErrors{}
+	operator := checkString(fe, "operator", req.Operator, 32, true)
+	op := chi.URLParam(r, "operation")
+	if !slices.Contains([]string{"start", "pause", "resume", "revoke"}, op) {
+		fe.Add("operation", fmt.Sprintf("must be one of start, pause, resume, revoke, got %q", op))
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	t := taskFrom(r.Context())
+	var err error
+	if op == "start" {
+		if t.IsStarted {
+			err = operationError("task already started")
+		} else {
+			err = h.runner.start(r.Context(), t, spaceFrom(r.Context()), operator)
+		}
+	} else {
+		err = h.runner.operate(r.Context(), t, op, workflows.OperationRequest{Operator: operator})
+	}
+	return nil, operationResult(err)
+}
+
+var nodeOperations = []string{"retry", "skip", "callback", "forced_fail", "skip_exg", "skip_cpg", "pause_subprocess", "resume_subprocess"}
+
+func (h *tasksHandler) operateNode(r *http.Request) (any, error) {
+	var req operateNodeRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	fe := FieldErrors{}
+	operator := checkString(fe, "operator", req.Operator, 32, true)
+	op := chi.URLParam(r, "operation")
+	if !slices.Contains(nodeOperations, op) {
+		fe.Add("operation", "must be one of "+strings.Join(nodeOperations, ", ")+fmt.Sprintf(", got %q", op))
+	}
+	if req.Loop {
+		fe.Add("loop", "loop retry and loop skip are not supported")
+	}
+	if op == "skip_exg" && (req.FlowID == nil || *req.FlowID == "") {
+		fe.Add("flow_id", msgRequired)
+	}
+	if op == "skip_cpg" && len(req.FlowIDs) == 0 {
+		fe.Add("flow_ids", msgRequired)
+	}
+	if err := fe.Err(); err != nil {
+		return nil, err
+	}
+	nodeID := chi.URLParam(r, "node_id")
+	arg := workflows.NodeOperationRequest{NodeID: nodeID, Operator: operator, Inputs: req.Inputs, Data: req.Data,
+		FlowIDs: req.FlowIDs}
+	if req.Version != nil {
+		arg.Version = *req.Version
+	}
+	if req.ExData != nil {
+		arg.ExData = *req.ExData
+	}
+	if req.FlowID != nil {
+		arg.FlowID = *req.FlowID
+	}
+	if req.ConvergeGatewayID != nil {
+		arg.ConvergeGatewayID = *req.ConvergeGatewayID
+	}
+	return nil, operationResult(h.runner.operate(r.Context(), taskFrom(r.Context()), op, arg))
+}
+
+// operationResult turns an engine refusal into BKFlow's "task operation
+// error" answer.
+func operationResult(err error) error {
+	var op *errOperation
+	if errors.As(err, &op) {
+		return &Error{Status: http.StatusOK, Code: codeValidation, Message: "task operation error: " + op.msg}
+	}
+	return err
+}
+
+func (h *tasksHandler) nodeDetail(r *http.Request) (any, error) {
+	t := taskFrom(r.Context())
+	nodeID := chi.URLParam(r, "node_id")
+	loop := 0
+	if s := r.URL.Query().Get("loop"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return nil, fieldError("loop", "must be a positive integer")
+		}
+		loop = n
+	}
+	if !t.IsStarted {
+		rec, err := h.runner.previewClosed(t, nodeID)
+		if err != nil {
+			return nil, operationResult(err)
+		}
+		return h.fmt.nodeDetail(t.InstanceID, rec, ""), nil
+	}
+	rec, err := h.runner.nodeDetail(r.Context(), t, nodeID, loop)
+	if err != nil {
+		return nil, operationResult(err)
+	}
+	code := r.URL.Query().Get("component_code")
+	return h.fmt.nodeDetail(t.InstanceID, rec, code), nil
+}
+
+type ctxKeyTask struct{}
+
+// taskFrom returns the task loaded by loadTask.
+func taskFrom(ctx context.Context) store.Task {
+	t, _ := ctx.Value(ctxKeyTask{}).(store.Task)
+	return t
+}
+
+var digits = regexp.MustCompile(`^[0-9]+$`)
+
+// loadTask resolves {task_id} within the loaded space: a task of another
+// space, a deleted task or an unknown id are refused alike.
+func loadTask(st *store.Store, a adapter) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			raw := chi.URLParam(r, "task_id")
+			sp := spaceFrom(r.Context())
+			id, err := strconv.ParseInt(raw, 10, 64)
+			if !digits.MatchString(raw) || err != nil {
+				a.fail(w, r, errNotFound(fmt.Sprintf("task_id must be an integer, got %q", raw)))
+				return
+			}
+			t, err := st.TaskGet(r.Context(), id)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && (t.SpaceID != sp.ID || t.IsDeleted)) {
+				a.fail(w, r, &Error{Status: http.StatusOK, Code: http.StatusNotFound,
+					Message: fmt.Sprintf("task(%d) does not exist in space %d", id, sp.ID)})
+				return
+			}
+			if err != nil {
+				a.fail(w, r, errInternal(fmt.Errorf("load task %d: %w", id, err)))
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKeyTask{}, t)))
+		})
+	}
+}
