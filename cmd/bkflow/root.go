@@ -71,6 +71,7 @@ func fxBase(cfg *config.Config) fx.Option {
 	return fx.Options(
 		fx.Supply(cfg),
 		telemetry.Module,
+		fx.Invoke(telemetry.ServePprof),
 		fx.WithLogger(func(log *slog.Logger) fxevent.Logger {
 			l := &fxevent.SlogLogger{Logger: log}
 			l.UseLogLevel(slog.LevelDebug)

@@ -85,6 +85,10 @@ type Config struct {
 	// Empty means "generate one once and keep it in DataDir".
 	DevAppSecret string `mapstructure:"dev-app-secret"`
 
+	// PprofAddr serves Go's profiler (/debug/pprof) when set; keep it on
+	// loopback.
+	PprofAddr string `mapstructure:"pprof-addr"`
+
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `mapstructure:"log-level"`
 	// LogFormat is json or text.

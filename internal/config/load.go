@@ -88,6 +88,8 @@ func Options() []Option {
 			Usage: "the module whose tasks this worker runs"},
 		{Key: "dev-app-secret", Default: "", Groups: GroupDev,
 			Usage: "secret of the development app bkflow-dev (empty: generated once and kept in --data-dir)"},
+		{Key: "pprof-addr", Default: "", Groups: GroupLog,
+			Usage: "address to serve Go's profiler on (/debug/pprof), e.g. 127.0.0.1:6060; empty: off"},
 		{Key: "log-level", Default: "info", Groups: GroupLog,
 			Usage: "log level: debug, info, warn or error"},
 		{Key: "log-format", Default: "json", Groups: GroupLog,

@@ -113,5 +113,23 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// copy has it. Polling the tiny namespaces table faster shortens
 		// the window after AddSearchAttributes for next to no cost.
 		dynamicconfig.NamespaceCacheRefreshInterval.Key(): 500 * time.Millisecond,
+		// One partition per task queue: with a handful of pollers on one
+		// host, the default four partitions only add forwarding hops
+		// between partitions that have no poller.
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+		// Hand the next activity back to the worker that completes the
+		// workflow task scheduling it, skipping a matching round trip.
+		dynamicconfig.EnableActivityEagerExecution.Key(): true,
+		// The history queues read their tasks at most 20 times a second per
+		// shard. With one shard that rate-limits everything: each workflow
+		// task of a sequential pipeline waited for the next read (about
+		// 30 ms). bkflow's pipelines are sequential chains of activities.
+		dynamicconfig.TransferProcessorMaxPollRPS.Key():   2000,
+		dynamicconfig.TimerProcessorMaxPollRPS.Key():      2000,
+		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): 2000,
+		dynamicconfig.OutboundProcessorMaxPollRPS.Key():   2000,
+		// 512 scheduler goroutines per queue are sized for many shards.
+		dynamicconfig.TransferProcessorSchedulerWorkerCount.Key(): 64,
 	}
 }
