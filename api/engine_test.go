@@ -65,6 +65,7 @@ func TestEngine(t *testing.T) {
 		stacktest.OK(t, tk.Operate("start"))
 		st := tk.WaitTask("FINISHED")
 		require.Len(t, st.Children, 9)
+		stacktest.RecordHistory(t, s, tk.ID, "parallel")
 	})
 
 	t.Run("exclusive gateway and constants", func(t *testing.T) {
@@ -85,6 +86,7 @@ func TestEngine(t *testing.T) {
 		st := tk.WaitTask("FINISHED")
 		require.Contains(t, st.Children, tk.Nodes["high"])
 		require.NotContains(t, st.Children, tk.Nodes["low"])
+		stacktest.RecordHistory(t, s, tk.ID, "exclusive")
 	})
 
 	t.Run("conditional parallel and skip_cpg", func(t *testing.T) {
@@ -127,6 +129,7 @@ func TestEngine(t *testing.T) {
 		require.Equal(t, tk.Nodes["cg"], gw["converge_gateway_id"])
 		stacktest.OK(t, tk.Node("cpg", "skip_cpg", map[string]any{"flow_ids": outgoing[1:2], "converge_gateway_id": gw["converge_gateway_id"]}))
 		st = tk.WaitTask("FINISHED")
+		stacktest.RecordHistory(t, s, tk.ID, "skip_cpg")
 		require.True(t, st.Children[tk.Nodes["cpg"]].Skip)
 		require.Contains(t, st.Children, tk.Nodes["c1"])
 		require.NotContains(t, st.Children, tk.Nodes["c0"])
@@ -163,6 +166,7 @@ func TestEngine(t *testing.T) {
 		stacktest.OK(t, tk.Node("eg", "skip_exg", map[string]any{"flow_id": toB}))
 		st := tk.WaitTask("FINISHED")
 		require.Contains(t, st.Children, tk.Nodes["b"])
+		stacktest.RecordHistory(t, s, tk.ID, "skip_exg")
 	})
 
 	t.Run("retry with new inputs, then skip", func(t *testing.T) {
@@ -193,6 +197,7 @@ func TestEngine(t *testing.T) {
 		tk.WaitNode("again", "FAILED")
 		stacktest.OK(t, tk.Node("again", "skip", nil))
 		tk.WaitTask("FINISHED")
+		stacktest.RecordHistory(t, s, tk.ID, "retry_skip")
 		require.True(t, tk.State("again").Skip)
 		var detail struct {
 			Outputs []struct {
@@ -238,6 +243,7 @@ func TestEngine(t *testing.T) {
 			_ = json.Unmarshal(tk.Get("get_task_detail"), &d)
 			return d.IsFinished
 		}, 10e9, 5e7)
+		stacktest.RecordHistory(t, s, tk.ID, "callback_forced_fail")
 		closed := tk.Detail("hold")
 		require.Equal(t, "FINISHED", closed.State)
 		require.Equal(t, 1, closed.Retry)
@@ -263,6 +269,7 @@ func TestEngine(t *testing.T) {
 		require.NotContains(t, tk.States().Children, tk.Nodes["after"], "no node starts while the task is paused")
 		stacktest.OK(t, tk.Operate("resume"))
 		tk.WaitTask("FINISHED")
+		stacktest.RecordHistory(t, s, tk.ID, "pause_resume")
 	})
 
 	t.Run("revoke", func(t *testing.T) {
@@ -276,6 +283,7 @@ func TestEngine(t *testing.T) {
 		tk.WaitNode("wait", "RUNNING")
 		stacktest.OK(t, tk.Operate("revoke"))
 		st := tk.WaitTask("REVOKED")
+		stacktest.RecordHistory(t, s, tk.ID, "revoke")
 		require.Equal(t, "REVOKED", st.Children[tk.Nodes["wait"]].State)
 		stacktest.Refused(t, tk.Operate("pause"), fmt.Sprintf("pipeline(%s) state is: REVOKED", st.ID))
 	})
@@ -297,6 +305,7 @@ func TestEngine(t *testing.T) {
 		tk := stacktest.NewSpace(t, s).Create(tree, nil)
 		stacktest.OK(t, tk.Operate("start"))
 		tk.WaitTask("FINISHED")
+		stacktest.RecordHistory(t, s, tk.ID, "subprocess")
 		d := tk.Detail("sub")
 		require.Equal(t, "hello bkflow", d.Output("${greeting}"))
 		childID := d.Output("task_id")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# gofmt, go vet and staticcheck over the whole module.
+# gofmt, go vet and staticcheck over the whole module; workflowcheck over the
+# workflow code (time.Now, randomness, goroutines, map order...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,3 +12,4 @@ if [[ -n "$unformatted" ]]; then
 fi
 go vet ./...
 bin/staticcheck ./...
+bin/workflowcheck -config workflowcheck.config.yaml ./workflows/

@@ -32,6 +32,7 @@ func (r *run) startEmbeddedChild(ctx workflow.Context, node *pipeline.Node, ns *
 		return nil
 	}
 	constants := make(map[string]any, len(node.Params))
+	//workflowcheck:ignore builds a map or an order-free aggregate
 	for k := range node.Params {
 		constants[k] = ns.Inputs[k]
 	}
@@ -109,6 +110,7 @@ func withConstants(tree *pipeline.Engine, constants map[string]any) *pipeline.En
 	}
 	t := *tree
 	t.Inputs = make(map[string]pipeline.Var, len(tree.Inputs))
+	//workflowcheck:ignore builds a map or an order-free aggregate
 	for k, v := range tree.Inputs {
 		if c, ok := constants[k]; ok {
 			v.Value, v.Type = c, pipeline.VarPlain

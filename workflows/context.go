@@ -24,9 +24,11 @@ func name(key string) string {
 // keys), keyed by name.
 func (r *run) variables() map[string]expr.Variable {
 	vars := make(map[string]expr.Variable, len(r.tree.Inputs)+len(r.st.Vars))
+	//workflowcheck:ignore builds a map or an order-free aggregate
 	for k, v := range r.tree.Inputs {
 		vars[name(k)] = expr.Variable{Type: v.Type, Value: v.Value, CustomType: v.CustomType}
 	}
+	//workflowcheck:ignore builds a map or an order-free aggregate
 	for k, v := range r.st.Vars {
 		vars[name(k)] = expr.Variable{Type: pipeline.VarPlain, Value: v}
 	}
@@ -38,6 +40,7 @@ func (r *run) variables() map[string]expr.Variable {
 func (r *run) extra(ns *nodeState) map[string]any {
 	e := make(map[string]any, len(r.in.SpaceVars)+3)
 	e["_system"] = &expr.System{Attrs: r.in.System}
+	//workflowcheck:ignore builds a map or an order-free aggregate
 	for k, v := range r.in.SpaceVars {
 		e["_space_"+k] = v
 	}
@@ -75,6 +78,7 @@ func (r *run) renderInputs(ctx workflow.Context, node *pipeline.Node, ns *nodeSt
 	out := map[string]any{}
 	toRender := map[string]any{}
 	if node.Component != nil {
+		//workflowcheck:ignore builds a map or an order-free aggregate
 		for k, in := range node.Component.Inputs {
 			if !in.NeedRender || in.Type == pipeline.VarPlain {
 				out[k] = in.Value
@@ -83,6 +87,7 @@ func (r *run) renderInputs(ctx workflow.Context, node *pipeline.Node, ns *nodeSt
 			}
 		}
 	}
+	//workflowcheck:ignore builds a map or an order-free aggregate
 	for k, p := range node.Params {
 		if p.Type == pipeline.VarPlain || p.NoRender {
 			out[k] = p.Value
@@ -132,6 +137,7 @@ func (r *run) applyContextUpdates(updates map[string]any) error {
 			return fmt.Errorf("variable %s does not exist in this task", ck)
 		}
 	}
+	//workflowcheck:ignore builds a map or an order-free aggregate
 	for k, v := range updates {
 		r.st.Vars[key(k)] = v
 	}

@@ -66,6 +66,7 @@ func (r *run) taskState() string {
 		return s
 	}
 	suspended := false
+	//workflowcheck:ignore builds a map or an order-free aggregate
 	for _, ns := range r.st.Nodes {
 		if ns.State == StateFailed {
 			return StateFailed

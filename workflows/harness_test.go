@@ -44,7 +44,7 @@ func newHarness(t *testing.T) *harness {
 	reg := activities.NewRegistry()
 	for _, c := range []activities.Component{
 		activities.NewDisplay(), activities.NewPause(), activities.NewDebugPlugin(), activities.NewValueAssign(),
-		activities.NewSleepTimer(time.UTC, env.Now), &flaky{h: h},
+		activities.NewSleepTimer(time.UTC, env.Now), &flaky{h: h}, multi{},
 	} {
 		require.NoError(t, reg.Register(c))
 	}
@@ -178,9 +178,6 @@ func (h *harness) update(name string, arg any, want string) {
 // at schedules fn at simulated time d after the start.
 func (h *harness) at(d time.Duration, fn func()) { h.env.RegisterDelayedCallback(fn, d) }
 
-// stateOf returns a node's state from the states query.
-func (h *harness) stateOf(node string) string { return h.states().Nodes[node].State }
-
 // flaky fails unless its input "ok" is true; "message" is its ex_data.
 type flaky struct{ h *harness }
 
@@ -301,4 +298,25 @@ func linear(n int) *pipeline.Engine {
 	}
 	b.chain(append(ids, "end")...)
 	return b.e
+}
+
+// multi waits for callbacks until one says "done"; its output counts them.
+type multi struct{}
+
+func (multi) Spec() activities.Spec {
+	return activities.Spec{Code: "test_multi", Version: "v1", Name: "multi",
+		Outputs: []activities.Field{{Key: "received", Type: "list"}}}
+}
+
+func (multi) Execute(context.Context, activities.Request) (activities.Result, error) {
+	return activities.Result{Outcome: activities.OutcomeMultiCallback, State: map[string]any{"received": []any{}}}, nil
+}
+
+func (multi) Schedule(_ context.Context, req activities.Request) (activities.Result, error) {
+	got, _ := req.State["received"].([]any)
+	got = append(got, req.Callback)
+	if req.Callback == "done" {
+		return activities.Result{Outcome: activities.OutcomeFinished, Outputs: map[string]any{"received": got}}, nil
+	}
+	return activities.Result{Outcome: activities.OutcomeMultiCallback, State: map[string]any{"received": got}}, nil
 }

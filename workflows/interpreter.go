@@ -37,17 +37,9 @@ type run struct {
 	// attempts holds the cancel function of each node's in-flight attempt,
 	// so forced_fail can interrupt it.
 	attempts map[string]workflow.CancelFunc
-	// forced records forced_fail messages for nodes whose attempt was
-	// interrupted, keyed by node id.
-	forced map[string]forcedFail
 
 	pending []pendingFuture // event recordings and signals to await before closing
 	panicky error           // an internal error that must fail the workflow
-}
-
-type forcedFail struct {
-	exData string
-	skip   bool
 }
 
 // Task is the interpreter workflow: it runs in.Tree, a pipeline in engine
@@ -120,7 +112,6 @@ func newRun(ctx workflow.Context, in TaskInput) (*run, error) {
 		log:      workflow.GetLogger(ctx),
 		wfID:     workflow.GetInfo(ctx).WorkflowExecution.ID,
 		attempts: map[string]workflow.CancelFunc{},
-		forced:   map[string]forcedFail{},
 	}
 	if in.Carry != nil {
 		r.st = in.Carry

@@ -356,3 +356,71 @@ func TestVariablesAndOutputs(t *testing.T) {
 	res := h.result()
 	require.Equal(t, map[string]any{"${echoed}": "hello world!", "${shout}": "HELLO WORLD!"}, res.Outputs)
 }
+
+func TestMultipleCallbacks(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	b := newBuilder()
+	b.act("m", "test_multi", "v1", nil)
+	b.chain("start", "m", "end")
+	for i, data := range []any{"one", "two", "done"} {
+		h.at(time.Duration(i+1)*time.Second, func() {
+			h.update(UpdateCallback, NodeOperationRequest{NodeID: "m", Data: data}, "")
+		})
+	}
+	h.at(1500*time.Millisecond, func() {
+		require.Equal(t, "MULTIPLE_CALLBACK", h.states().Nodes["m"].ScheduleType)
+	})
+	h.run(b.e)
+	require.Equal(t, StateFinished, h.result().State)
+	require.Equal(t, []any{"one", "two", "done"}, h.detail("m").Outputs["received"])
+}
+
+func TestConditionalParallelAndSkip(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	b := newBuilder()
+	b.variable("x", 1)
+	b.gateway("cpg", pipeline.TypeConditionalParallel)
+	b.gateway("cg", pipeline.TypeConverge)
+	b.e.Nodes["cpg"].ConvergeGatewayID = "cg"
+	b.link("start", "cpg")
+	var flows []string
+	for i, cond := range []string{"${x} > 5", "${x} > 6"} {
+		id := []string{"a", "b"}[i]
+		b.display(id)
+		flows = append(flows, b.cond("cpg", id, cond))
+		b.link(id, "cg")
+	}
+	b.link("cg", "end")
+	h.at(time.Second, func() {
+		require.Equal(t, StateFailed, h.states().Nodes["cpg"].State)
+		require.Equal(t, "all conditions of branches are not meet", h.detail("cpg").ExData)
+		h.update(UpdateSkipConditional, NodeOperationRequest{NodeID: "cpg", FlowIDs: []string{"nope"}},
+			"flow(nope) is not an outgoing flow of cpg")
+		h.update(UpdateSkipConditional, NodeOperationRequest{NodeID: "cpg", FlowIDs: flows}, "")
+	})
+	h.run(b.e)
+	require.Equal(t, StateFinished, h.result().State)
+	st := h.states()
+	require.True(t, st.Nodes["cpg"].Skip)
+	require.Equal(t, StateFinished, st.Nodes["a"].State)
+	require.Equal(t, StateFinished, st.Nodes["b"].State)
+	require.Equal(t, StateFinished, st.Nodes["cg"].State)
+}
+
+func TestStartWaitsForTheStartUpdate(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.at(time.Second, func() {
+		require.Equal(t, StateCreated, h.states().Root.State)
+		h.update(UpdatePause, OperationRequest{}, "pipeline(pipeline) state is: CREATED")
+		h.update(UpdateStart, OperationRequest{Operator: "bob"}, "")
+	})
+	h.at(2*time.Second, func() {
+		h.update(UpdateStart, OperationRequest{Operator: "bob"}, "task already started")
+	})
+	h.run(linear(1), func(in *TaskInput) { in.StartBy = "" })
+	require.Equal(t, StateFinished, h.result().State)
+	require.Equal(t, "bob", h.states().Root.Executor)
+}

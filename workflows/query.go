@@ -113,6 +113,7 @@ func (r *run) record(ns *nodeState, full bool) NodeRecord {
 func (r *run) states() StateTree {
 	t := StateTree{TaskID: r.in.TaskID, Root: r.rootRecord(), Nodes: make(map[string]NodeRecord, len(r.st.Nodes)),
 		Outputs: r.st.Root.Outputs}
+	//workflowcheck:ignore builds a map or an order-free aggregate
 	for id, ns := range r.st.Nodes {
 		t.Nodes[id] = r.record(ns, false)
 	}

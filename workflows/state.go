@@ -146,10 +146,11 @@ func (n *nodeState) snapshot() history {
 	}
 }
 
-// newVersion derives a node state version ("v" + 32 hex) from the workflow id
-// and a sequence number: unique within the task, deterministic on replay and
-// free of side-effect markers in the history.
-func newVersion(workflowID string, seq int) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", workflowID, seq)))
+// newVersion derives a node state version ("v" + 32 hex) from the task id
+// and a sequence number: unique within the task, deterministic on replay
+// (whatever the workflow id the replayer uses) and free of side-effect
+// markers in the history.
+func newVersion(taskID int64, seq int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("bkflow-task-%d/%d", taskID, seq)))
 	return "v" + hex.EncodeToString(sum[:16])
 }

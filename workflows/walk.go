@@ -180,7 +180,7 @@ func (r *run) enter(ctx workflow.Context, id string) (*nodeState, bool) {
 
 func (r *run) nextVersion() string {
 	r.st.Seq++
-	return newVersion(r.wfID, r.st.Seq)
+	return newVersion(r.in.TaskID, r.st.Seq)
 }
 
 // passThrough runs a node that does nothing but pass: events and converge

@@ -58,17 +58,6 @@ func graphOf(t *testing.T, tree Tree) (*Web, *graph) {
 	return w, g
 }
 
-// validateNoSchema runs Validate's rules on a tree that need not satisfy the
-// web schema (bamboo-engine's own cases have null names).
-func validateNoSchema(t *testing.T, tree Tree) []Problem {
-	t.Helper()
-	var ps problems
-	w := (&decoder{ps: &ps}).tree(tree, "")
-	require.True(t, ps.empty(), "%v", ps.err())
-	validateTree(w, "", &ps)
-	return problemsOf(t, ps.err())
-}
-
 func TestFlowValidCase(t *testing.T) {
 	tree := flowValidCase()
 
