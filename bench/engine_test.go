@@ -6,6 +6,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sort"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -33,7 +35,8 @@ func startStack(b *testing.B) *stacktest.Stack {
 func dial(b *testing.B, s *stacktest.Stack) client.Client {
 	b.Helper()
 	c, err := client.Dial(client.Options{HostPort: s.Temporal, Namespace: "default",
-		DataConverter: temporalclient.DataConverter()})
+		DataConverter: temporalclient.DataConverter(),
+		Logger:        sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	require.NoError(b, err)
 	b.Cleanup(c.Close)
 	return c

@@ -424,3 +424,23 @@ func TestStartWaitsForTheStartUpdate(t *testing.T) {
 	require.Equal(t, StateFinished, h.result().State)
 	require.Equal(t, "bob", h.states().Root.Executor)
 }
+
+func TestMockNodes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	b := newBuilder()
+	b.act("call", "test_flaky", "v1", map[string]any{"message": "would fail"})
+	b.act("broken", "bk_display", "v1.0", nil)
+	b.chain("start", "call", "broken", "end")
+	h.at(time.Second, func() {
+		require.Equal(t, "mocked failure", h.detail("broken").ExData)
+		h.update(UpdateSkip, NodeOperationRequest{NodeID: "broken"}, "")
+	})
+	h.run(b.e, func(in *TaskInput) {
+		in.Mock = &Mock{Nodes: []string{"call"}, Outputs: map[string]map[string]any{"call": {"echo": "canned"}},
+			FailNodes: []string{"broken"}, Errors: map[string]string{"broken": "mocked failure"}}
+	})
+	require.Equal(t, StateFinished, h.result().State)
+	require.Equal(t, "canned", h.detail("call").Outputs["echo"])
+	require.Zero(t, h.calls["call"], "a mocked node does not run its component")
+}
