@@ -15,21 +15,9 @@ import (
 	"github.com/bkflow/bkflow/internal/stacktest"
 )
 
-// envelope is BKFlow's response wrapper as a client decodes it.
-type envelope struct {
-	Result  bool            `json:"result"`
-	Code    int             `json:"code"`
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data"`
-	TraceID string          `json:"trace_id"`
-}
+type envelope = stacktest.Envelope
 
-func decode(t *testing.T, r stacktest.Response) envelope {
-	t.Helper()
-	var e envelope
-	require.NoError(t, json.Unmarshal(r.Body, &e), "body: %s", r.Body)
-	return e
-}
+func decode(t *testing.T, r stacktest.Response) envelope { return stacktest.Decode(t, r) }
 
 // fieldErrors decodes a validation envelope's message, which is itself the
 // JSON text of {field: reason}.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"text/tabwriter"
@@ -88,7 +87,7 @@ func migrate(ctx context.Context, e env, cfg *config.Config, action string) erro
 // openStore connects to the configured database for one-shot commands.
 func openStore(ctx context.Context, cfg *config.Config) (*store.Store, error) {
 	if cfg.DatabaseURL == "" {
-		return nil, errors.New("no database: set --database-url, " + config.EnvName("database-url") + " or DATABASE_URL")
+		return nil, errNoDatabase
 	}
 	st, err := store.Open(ctx, cfg.DatabaseURL, 2)
 	if err != nil {

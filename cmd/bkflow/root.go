@@ -16,6 +16,7 @@ import (
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/internal/telemetry"
+	"github.com/bkflow/bkflow/internal/temporalclient"
 )
 
 // env carries the process environment into commands, so tests can run them
@@ -80,6 +81,24 @@ func fxBase(cfg *config.Config) fx.Option {
 		fx.StartTimeout(90*time.Second),
 		fx.StopTimeout(cfg.ShutdownTimeout),
 		fx.Provide(func(st *store.Store) (*apps.Service, error) { return apps.New(st, time.Now) }),
+	)
+}
+
+// errNoDatabase is the refusal of roles that need an existing PostgreSQL.
+var errNoDatabase = errors.New("no database: set --database-url, " + config.EnvName("database-url") + " or DATABASE_URL")
+
+// fxCluster are the options of the roles that run against an existing
+// PostgreSQL (already migrated) and an existing Temporal cluster.
+func fxCluster(cfg *config.Config) fx.Option {
+	return fx.Options(
+		fxBase(cfg),
+		fx.Provide(
+			func() store.DSN { return func() string { return cfg.DatabaseURL } },
+			temporalclient.AddressFromConfig,
+		),
+		store.Module,
+		fx.Invoke(store.RequireSchema),
+		temporalclient.Module,
 	)
 }
 

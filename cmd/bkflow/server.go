@@ -1,16 +1,12 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/spf13/cobra"
 	"go.uber.org/fx"
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/api"
 	"github.com/bkflow/bkflow/internal/config"
-	"github.com/bkflow/bkflow/internal/store"
-	"github.com/bkflow/bkflow/internal/temporalclient"
 )
 
 func newServerCommand(e env) *cobra.Command {
@@ -26,17 +22,10 @@ func newServerCommand(e env) *cobra.Command {
 				return err
 			}
 			if cfg.DatabaseURL == "" {
-				return errors.New("no database: set --database-url, " + config.EnvName("database-url") + " or DATABASE_URL")
+				return errNoDatabase
 			}
 			app := fx.New(
-				fxBase(cfg),
-				fx.Provide(
-					func() store.DSN { return func() string { return cfg.DatabaseURL } },
-					temporalclient.AddressFromConfig,
-				),
-				store.Module,
-				fx.Invoke(store.RequireSchema),
-				temporalclient.Module,
+				fxCluster(cfg),
 				activities.Module,
 				activities.Builtins(),
 				api.Module,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"time"
@@ -11,8 +10,6 @@ import (
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/internal/config"
-	"github.com/bkflow/bkflow/internal/store"
-	"github.com/bkflow/bkflow/internal/temporalclient"
 	"github.com/bkflow/bkflow/workflows"
 	"github.com/bkflow/bkflow/workflows/expr"
 )
@@ -30,20 +27,13 @@ func newWorkerCommand(e env) *cobra.Command {
 				return err
 			}
 			if cfg.DatabaseURL == "" {
-				return errors.New("no database: set --database-url, " + config.EnvName("database-url") + " or DATABASE_URL")
+				return errNoDatabase
 			}
 			if cfg.Module != "default" {
 				return fmt.Errorf("module %q is not defined: this deployment only has the default module", cfg.Module)
 			}
 			app := fx.New(
-				fxBase(cfg),
-				fx.Provide(
-					func() store.DSN { return func() string { return cfg.DatabaseURL } },
-					temporalclient.AddressFromConfig,
-				),
-				store.Module,
-				fx.Invoke(store.RequireSchema),
-				temporalclient.Module,
+				fxCluster(cfg),
 				workerOptions(cfg),
 			)
 			return serve(cmd.Context(), app, nil)

@@ -14,14 +14,7 @@ import (
 
 func newService(t *testing.T) (*apps.Service, *store.Store) {
 	t.Helper()
-	st, err := store.Open(t.Context(), pgtest.NewDatabase(t), 4)
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
-	m, err := store.NewMigrator(st, nil)
-	require.NoError(t, err)
-	defer m.Close()
-	_, err = m.Up(t.Context())
-	require.NoError(t, err)
+	st := pgtest.NewStore(t)
 	svc, err := apps.New(st, time.Now)
 	require.NoError(t, err)
 	return svc, st

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/bkflow/bkflow/internal/store"
 )
 
 // ServerURL returns DATABASE_URL, failing the test with the way to get one
@@ -65,4 +67,23 @@ func NewDatabase(t testing.TB) string {
 	}
 	u.Path = "/" + name
 	return u.String()
+}
+
+// NewStore opens a store on a new, fully migrated database.
+func NewStore(t testing.TB) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), NewDatabase(t), 4)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(st.Close)
+	m, err := store.NewMigrator(st, nil)
+	if err != nil {
+		t.Fatalf("migrator: %v", err)
+	}
+	defer m.Close()
+	if _, err := m.Up(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return st
 }

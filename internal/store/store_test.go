@@ -12,18 +12,7 @@ import (
 	"github.com/bkflow/bkflow/internal/store"
 )
 
-func newStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(t.Context(), pgtest.NewDatabase(t), 4)
-	require.NoError(t, err)
-	t.Cleanup(st.Close)
-	m, err := store.NewMigrator(st, nil)
-	require.NoError(t, err)
-	defer m.Close()
-	_, err = m.Up(t.Context())
-	require.NoError(t, err)
-	return st
-}
+func newStore(t *testing.T) *store.Store { return pgtest.NewStore(t) }
 
 func TestMigrationsRoundTrip(t *testing.T) {
 	t.Parallel()
