@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.uber.org/fx"
+
+	"github.com/bkflow/bkflow/internal/secrets"
 )
 
 // ComponentsGroup is the fx value group components are provided into.
@@ -47,12 +49,13 @@ func NewRegistryFromGroup(p RegistryParams) (*Registry, error) {
 type ComponentsParams struct {
 	fx.In
 	Registry *Registry
-	Log      *slog.Logger `optional:"true"`
+	Log      *slog.Logger    `optional:"true"`
+	Sealer   *secrets.Sealer `optional:"true"`
 }
 
 // NewComponents returns the activities over the registry.
 func NewComponents(p ComponentsParams) *Components {
-	return &Components{Registry: p.Registry, Log: p.Log, Now: time.Now}
+	return &Components{Registry: p.Registry, Log: p.Log, Now: time.Now, Sealer: p.Sealer}
 }
 
 // BuiltinConfig configures the built-in components; every field has a

@@ -12,6 +12,8 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
+
+	"github.com/bkflow/bkflow/internal/secrets"
 )
 
 // Phases of a component call.
@@ -41,6 +43,10 @@ type Components struct {
 	// HeartbeatInterval is how often Call heartbeats while a component runs
 	// (0: 10 s, or a third of the activity's heartbeat timeout if shorter).
 	HeartbeatInterval time.Duration
+	// Sealer opens sealed secrets (credentials) in a call's inputs and
+	// system variables right before the component runs; the opened plain
+	// texts are scrubbed from its outputs. nil: sealed values stay sealed.
+	Sealer *secrets.Sealer
 }
 
 // Register registers Call on w once per registered component, under
@@ -80,6 +86,28 @@ func (c *Components) Call(ctx context.Context, in CallInput) (Result, error) {
 	log := c.logger().With("component", in.Code, "version", in.Version, "phase", in.Phase,
 		"task_id", in.Request.TaskID, "node_id", in.Request.NodeID)
 
+	opened := &secrets.Opened{}
+	if c.Sealer != nil {
+		var err error
+		if in.Request, err = c.openSecrets(in.Request, opened); err != nil {
+			log.Warn("open credentials", "error", err)
+			return failed("credentials of this task cannot be opened: " + err.Error()), nil
+		}
+	}
+	res, err := c.call(ctx, comp, in, log)
+	if opened.Empty() {
+		return res, err
+	}
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		err = temporal.NewApplicationError(opened.ScrubString(appErr.Message()), appErr.Type())
+	}
+	return scrub(res, opened), err
+}
+
+// call runs the component with heartbeats and turns its failures into
+// results (see Call).
+func (c *Components) call(ctx context.Context, comp Component, in CallInput, log *slog.Logger) (Result, error) {
 	stop := c.heartbeat(ctx, in.Phase)
 	start := c.now()
 	res, err := run(ctx, comp, in)
@@ -106,6 +134,38 @@ func (c *Components) Call(ctx context.Context, in CallInput) (Result, error) {
 	res = c.check(in, res)
 	log.Debug("component call done", "outcome", res.Outcome.String(), "elapsed", elapsed)
 	return res, nil
+}
+
+// openSecrets opens the sealed values of a request's inputs and system
+// variables, recording what it opened.
+func (c *Components) openSecrets(req Request, opened *secrets.Opened) (Request, error) {
+	if !secrets.ContainsSealed(req.Inputs) && !secrets.ContainsSealed(req.System) {
+		return req, nil
+	}
+	in, err := c.Sealer.OpenValueInto(req.Inputs, opened)
+	if err != nil {
+		return req, err
+	}
+	sys, err := c.Sealer.OpenValueInto(req.System, opened)
+	if err != nil {
+		return req, err
+	}
+	req.Inputs, _ = in.(map[string]any)
+	req.System, _ = sys.(map[string]any)
+	return req, nil
+}
+
+// scrub masks opened secrets in what a component returns: outputs, ex_data
+// and variable updates end up in the workflow's history and the API.
+func scrub(res Result, opened *secrets.Opened) Result {
+	if res.Outputs != nil {
+		res.Outputs, _ = opened.Scrub(res.Outputs).(map[string]any)
+	}
+	if res.ContextUpdates != nil {
+		res.ContextUpdates, _ = opened.Scrub(res.ContextUpdates).(map[string]any)
+	}
+	res.ExData = opened.ScrubString(res.ExData)
+	return res
 }
 
 // panicError is a recovered panic of a component.

@@ -27,6 +27,7 @@ import (
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/internal/telemetry"
 	"github.com/bkflow/bkflow/internal/temporalclient"
+	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/temporaldev"
 )
 
@@ -38,6 +39,7 @@ const (
 	devTemporalDB   = "temporal.db"
 	devPostgresDir  = "postgres"
 	devSecretFile   = "dev-app-secret"
+	devSecretKey    = "secret-key"
 	devDatabaseName = "bkflow"
 )
 
@@ -69,6 +71,13 @@ func runDev(ctx context.Context, e env, cfg *config.Config) error {
 	secret, err := devAppSecret(cfg)
 	if err != nil {
 		return err
+	}
+	if len(cfg.SecretKeys) == 0 {
+		key, err := keptSecret(filepath.Join(cfg.DataDir, devSecretKey), secrets.GenerateKey)
+		if err != nil {
+			return fmt.Errorf("dev secret key: %w", err)
+		}
+		cfg.SecretKeys = []string{key}
 	}
 	var (
 		httpServer *api.Server
@@ -138,26 +147,40 @@ func devWorkers(cfg *config.Config) fx.Option {
 }
 
 // devAppSecret returns the dev app's secret: the configured one, else the one
-// kept in the data dir, else a new one written there (0600).
+// kept in the data dir, else a new one written there.
 func devAppSecret(cfg *config.Config) (string, error) {
 	if cfg.DevAppSecret != "" {
 		return cfg.DevAppSecret, nil
 	}
-	path := filepath.Join(cfg.DataDir, devSecretFile)
+	s, err := keptSecret(filepath.Join(cfg.DataDir, devSecretFile), func() (string, error) {
+		raw := make([]byte, 24)
+		if _, err := rand.Read(raw); err != nil {
+			return "", err
+		}
+		return hex.EncodeToString(raw), nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("dev app secret: %w", err)
+	}
+	return s, nil
+}
+
+// keptSecret returns the secret kept in path, or a new one from generate
+// written there (0600) so that restarts keep it.
+func keptSecret(path string, generate func() (string, error)) (string, error) {
 	b, err := os.ReadFile(path)
 	if err == nil && strings.TrimSpace(string(b)) != "" {
 		return strings.TrimSpace(string(b)), nil
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("read dev app secret: %w", err)
+		return "", fmt.Errorf("read %s: %w", path, err)
 	}
-	raw := make([]byte, 24)
-	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("generate dev app secret: %w", err)
+	secret, err := generate()
+	if err != nil {
+		return "", fmt.Errorf("generate: %w", err)
 	}
-	secret := hex.EncodeToString(raw)
 	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write dev app secret: %w", err)
+		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	return secret, nil
 }

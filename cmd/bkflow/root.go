@@ -14,6 +14,7 @@ import (
 
 	"github.com/bkflow/bkflow/internal/apps"
 	"github.com/bkflow/bkflow/internal/config"
+	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/internal/telemetry"
 	"github.com/bkflow/bkflow/internal/temporalclient"
@@ -80,7 +81,10 @@ func fxBase(cfg *config.Config) fx.Option {
 		}),
 		fx.StartTimeout(90*time.Second),
 		fx.StopTimeout(cfg.ShutdownTimeout),
-		fx.Provide(func(st *store.Store) (*apps.Service, error) { return apps.New(st, time.Now) }),
+		fx.Provide(
+			func(st *store.Store) (*apps.Service, error) { return apps.New(st, time.Now) },
+			func() (*secrets.Sealer, error) { return secrets.NewSealer(cfg.SecretKeys) },
+		),
 	)
 }
 

@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/bkflow/bkflow/internal/secrets"
 )
 
 // Config holds the settings of every role. Fields a role does not use are
@@ -80,6 +82,12 @@ type Config struct {
 	// DevWorker runs the workers inside bkflow dev (turn off to run
 	// `bkflow worker` processes beside it).
 	DevWorker bool `mapstructure:"dev-worker"`
+
+	// SecretKeys are base64 AES-256 keys sealing credentials at rest (in
+	// PostgreSQL and in Temporal histories). The first seals; all open. Empty
+	// in dev means "generate one once and keep it in DataDir"; elsewhere it
+	// means credentials are refused.
+	SecretKeys []string `mapstructure:"secret-keys"`
 
 	// DevAppSecret fixes the secret of the development app `bkflow-dev`.
 	// Empty means "generate one once and keep it in DataDir".
@@ -154,6 +162,9 @@ func (c *Config) Validate() error {
 				bad(key, "%q is not a CIDR such as 10.0.0.0/8: %v", cidr, err)
 			}
 		}
+	}
+	if _, err := secrets.NewSealer(c.SecretKeys); err != nil {
+		bad("secret-keys", "%v", err)
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -86,6 +86,8 @@ func Options() []Option {
 			Usage: "run the workers inside bkflow dev (false: run bkflow worker processes beside it)"},
 		{Key: "module", Default: "default", Groups: GroupWorker,
 			Usage: "the module whose tasks this worker runs"},
+		{Key: "secret-keys", Default: []string{}, Groups: GroupTemporal,
+			Usage: "base64 32-byte keys sealing credentials at rest, comma-separated; the first seals, all open (dev: generated once and kept in --data-dir; elsewhere empty refuses credentials)"},
 		{Key: "dev-app-secret", Default: "", Groups: GroupDev,
 			Usage: "secret of the development app bkflow-dev (empty: generated once and kept in --data-dir)"},
 		{Key: "pprof-addr", Default: "", Groups: GroupLog,
