@@ -24,10 +24,10 @@ import (
 	"github.com/bkflow/bkflow/internal/apps"
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/localpg"
+	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/internal/telemetry"
 	"github.com/bkflow/bkflow/internal/temporalclient"
-	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/temporaldev"
 )
 
