@@ -113,7 +113,11 @@ func (h *tasksHandler) createWithoutTemplate(r *http.Request) (any, error) {
 	if err := fe.Err(); err != nil {
 		return nil, err
 	}
-	prepared, err := h.prepare(req.PipelineTree, req.Constants)
+	tree, err := pipeline.DecodeTree(req.PipelineTree)
+	if err != nil {
+		return nil, fieldError("pipeline_tree", "流程树校验失败: "+err.Error())
+	}
+	prepared, err := h.prepare(tree, req.Constants, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -155,111 +159,36 @@ type preparedTree struct {
 	parameters map[string]any
 }
 
-// prepare applies constant overrides, regenerates ids, validates the tree
-// and converts it to the engine form (BKFlow §8.10). Any problem is refused
+// prepare applies BKFlow's task-creation transforms (§8.10) to a web tree:
+// constant overrides, optional-node exclusion, validation, subprocess
+// conversion, id regeneration and the engine form. Any problem is refused
 // naming the nodes and flows involved.
-func (h *tasksHandler) prepare(raw json.RawMessage, constants map[string]any) (preparedTree, error) {
-	tree, err := pipeline.DecodeTree(raw)
-	if err != nil {
-		return preparedTree{}, fieldError("pipeline_tree", "流程树校验失败: "+err.Error())
-	}
-	applyConstants(tree, constants)
-	if _, err := h.parser.ParseTree(tree); err != nil {
-		return preparedTree{}, treeError(err)
-	}
-	if _, err := pipeline.RegenerateIDs(tree, pipeline.NewID); err != nil {
-		return preparedTree{}, treeError(err)
-	}
+func (h *tasksHandler) prepare(tree pipeline.Tree, constants map[string]any, exclude []string) (preparedTree, error) {
 	instanceID := activities.NewInstanceID()
-	tree["id"] = instanceID
-	web, err := h.parser.ParseTree(tree)
+	p, err := h.parser.Prepare(tree, pipeline.PrepareOptions{
+		Constants: constants, Exclude: exclude, InstanceID: instanceID, Component: h.componentVersion,
+	})
 	if err != nil {
 		return preparedTree{}, treeError(err)
 	}
-	if err := pipeline.Validate(web); err != nil {
-		return preparedTree{}, treeError(err)
-	}
-	eng, err := pipeline.ToEngine(web)
-	if err != nil {
-		return preparedTree{}, treeError(err)
-	}
-	if err := h.resolveComponents(eng); err != nil {
-		return preparedTree{}, err
-	}
-	webJSON, err := json.Marshal(tree)
+	webJSON, err := json.Marshal(p.Web)
 	if err != nil {
 		return preparedTree{}, errInternal(err)
 	}
-	engJSON, err := json.Marshal(eng)
+	engJSON, err := json.Marshal(p.Engine)
 	if err != nil {
 		return preparedTree{}, errInternal(err)
 	}
-	params := map[string]any{}
-	if cs, ok := tree["constants"].(map[string]any); ok {
-		for k, c := range cs {
-			if cm, ok := c.(map[string]any); ok {
-				params[k] = cm["value"]
-			}
-		}
-	}
-	return preparedTree{instanceID: instanceID, web: webJSON, engine: engJSON, parameters: params}, nil
+	return preparedTree{instanceID: instanceID, web: webJSON, engine: engJSON, parameters: p.Parameters}, nil
 }
 
-// applyConstants overrides the values of constants the tree has; others are
-// ignored, as BKFlow does. Meta constants keep their original in "meta".
-func applyConstants(tree pipeline.Tree, constants map[string]any) {
-	cs, ok := tree["constants"].(map[string]any)
+// componentVersion pins a component to a registered version.
+func (h *tasksHandler) componentVersion(code, version string) (string, bool) {
+	c, ok := h.registry.Lookup(code, version)
 	if !ok {
-		return
+		return "", false
 	}
-	for k, v := range constants {
-		c, ok := cs[k].(map[string]any)
-		if !ok {
-			continue
-		}
-		if isMeta, _ := c["is_meta"].(bool); isMeta {
-			orig := make(map[string]any, len(c))
-			for ck, cv := range c {
-				orig[ck] = cv
-			}
-			c["meta"] = orig
-		}
-		c["value"] = v
-	}
-}
-
-// resolveComponents pins every component of the tree (and of embedded
-// subprocesses) to a registered version, refusing unknown ones by node.
-func (h *tasksHandler) resolveComponents(e *pipeline.Engine) error {
-	fe := FieldErrors{}
-	var walk func(e *pipeline.Engine)
-	walk = func(e *pipeline.Engine) {
-		for _, id := range slices.Sorted(maps.Keys(e.Nodes)) {
-			n := e.Nodes[id]
-			if n.Pipeline != nil {
-				walk(n.Pipeline)
-			}
-			if n.Component == nil {
-				continue
-			}
-			c, ok := h.registry.Lookup(n.Component.Code, n.Component.Version)
-			if !ok {
-				fe.Add("pipeline_tree", fmt.Sprintf("流程树校验失败: node %s: component %s version %s is not registered",
-					id, n.Component.Code, displayVersion(n.Component.Version)))
-				continue
-			}
-			n.Component.Version = c.Spec().Version
-		}
-	}
-	walk(e)
-	return fe.Err()
-}
-
-func displayVersion(v string) string {
-	if v == "" {
-		return "legacy"
-	}
-	return v
+	return c.Spec().Version, true
 }
 
 // treeError renders tree problems as BKFlow's pipeline_tree refusal.

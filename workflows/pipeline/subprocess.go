@@ -38,22 +38,37 @@ func subprocessMovedField(f string) bool {
 // constants go into component.data.subprocess.value with subprocess_name (the
 // node's name); any other field (an embedded pipeline included) is dropped.
 // Defaults are BKFlow's, including its auto_retry/timeout_config default
-// spelled with "enabled" (which reads as disabled). Canvas locations of type
-// "subflow" become "tasknode". It returns the ids of the converted nodes,
+// spelled with "enabled" (which reads as disabled). The converted nodes'
+// canvas locations of type "subflow" become "tasknode". It returns the ids of the converted nodes,
 // sorted.
 func ConvertSubprocesses(t Tree) []string {
+	return convertSubprocesses(t, func(map[string]any) bool { return true })
+}
+
+// ConvertTemplateSubprocesses is ConvertSubprocesses for the SubProcess
+// nodes that name a template (a non-empty template_id). Nodes that only
+// embed their pipeline are left as they are: the engine runs those as child
+// tasks of their own.
+func ConvertTemplateSubprocesses(t Tree) []string {
+	return convertSubprocesses(t, func(a map[string]any) bool {
+		v, ok := a["template_id"]
+		return ok && v != nil && v != ""
+	})
+}
+
+func convertSubprocesses(t Tree, want func(map[string]any) bool) []string {
 	var converted []string
 	acts := objectAt(t, "activities")
 	for _, id := range sortedKeys(acts) {
 		a := asObject(acts[id])
-		if a == nil || stringAt(a, "type") != TypeSubProcess {
+		if a == nil || stringAt(a, "type") != TypeSubProcess || !want(a) {
 			continue
 		}
 		acts[id] = convertSubprocess(a)
 		converted = append(converted, id)
 	}
 	for _, l := range asList(t["location"]) {
-		if lm := asObject(l); lm != nil && lm["type"] == "subflow" {
+		if lm := asObject(l); lm != nil && lm["type"] == "subflow" && slices.Contains(converted, stringAt(lm, "id")) {
 			lm["type"] = "tasknode"
 		}
 	}
