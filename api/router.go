@@ -20,6 +20,7 @@ import (
 	"github.com/bkflow/bkflow/api/spaceconfig"
 	"github.com/bkflow/bkflow/internal/apps"
 	"github.com/bkflow/bkflow/internal/config"
+	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/internal/telemetry"
 	"github.com/bkflow/bkflow/internal/version"
@@ -46,6 +47,8 @@ type Deps struct {
 	Temporal     client.Client
 	SpaceConfigs *spaceconfig.Registry
 	Components   *activities.Registry
+	// Sealer seals credentials; without a key they are refused.
+	Sealer *secrets.Sealer `optional:"true"`
 }
 
 // NewRouter builds the API's handler: middleware (request id → tracing →
@@ -108,15 +111,21 @@ func NewRouter(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time-zone: %w", err)
 	}
+	f := formatter{loc: loc, now: time.Now, registry: d.Components, uiURL: d.Config.TemporalUIURL,
+		ns: d.Config.TemporalNamespace}
 	tasks := &tasksHandler{
-		store: d.Store, cfg: d.Config, parser: parser, registry: d.Components,
+		store: d.Store, cfg: d.Config, parser: parser, registry: d.Components, sealer: d.Sealer,
 		runner: &taskRunner{temporal: d.Temporal, store: d.Store, now: time.Now,
 			limits: workflows.Limits{HistoryEvents: d.Config.TaskHistoryLimit}},
-		fmt: formatter{loc: loc, now: time.Now, registry: d.Components, uiURL: d.Config.TemporalUIURL,
-			ns: d.Config.TemporalNamespace},
+		fmt: f,
 	}
 	inTask := rs.with(r.With(auth, loadSpace(d.Store, a), loadTask(d.Store, a)))
 	tasks.routes(inSpace, inTask)
+
+	(&labelsHandler{store: d.Store, fmt: f}).routes(inSpace)
+	(&variablesHandler{store: d.Store, fmt: f}).routes(inSpace)
+	(&credentialsHandler{store: d.Store, sealer: d.Sealer, fmt: f}).routes(inSpace)
+	(&pluginsHandler{registry: d.Components}).routes(inSpace)
 
 	specJSON, err = json.MarshalIndent(spec, "", "  ")
 	if err != nil {

@@ -2,57 +2,13 @@ package api
 
 import (
 	"encoding/json"
-	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/workflows"
 )
-
-// BKFlow's time formats: task objects and state trees.
-const (
-	taskTimeLayout  = "2006-01-02 15:04:05-0700"
-	stateTimeLayout = "2006-01-02 15:04:05 -0700"
-)
-
-// formatter renders tasks in BKFlow's wire shapes.
-type formatter struct {
-	loc      *time.Location
-	now      func() time.Time
-	registry *activities.Registry
-	uiURL    string
-	ns       string
-}
-
-func (f formatter) taskTime(t *time.Time) *string {
-	if t == nil || t.IsZero() {
-		return nil
-	}
-	s := t.In(f.loc).Format(taskTimeLayout)
-	return &s
-}
-
-func (f formatter) stateTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.In(f.loc).Format(stateTimeLayout)
-}
-
-// elapsed is BKFlow's elapsed_time: whole seconds from start to finish (or
-// to now while running), 0 when not started.
-func (f formatter) elapsed(start, finish time.Time) int64 {
-	if start.IsZero() {
-		return 0
-	}
-	if finish.IsZero() {
-		finish = f.now()
-	}
-	return int64(math.Round(finish.Sub(start).Seconds()))
-}
 
 // taskJSON is a task object (create_task, get_task_list, get_task_detail).
 type taskJSON struct {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/internal/config"
+	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/workflows"
 	"github.com/bkflow/bkflow/workflows/pipeline"
@@ -28,6 +29,7 @@ type tasksHandler struct {
 	cfg      *config.Config
 	parser   *pipeline.Parser
 	registry *activities.Registry
+	sealer   *secrets.Sealer
 	runner   *taskRunner
 	fmt      formatter
 }

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -75,3 +76,11 @@ func (s *Store) InTx(ctx context.Context, fn func(q *Queries) error) error {
 	}
 	return nil
 }
+
+// escapeLike escapes LIKE's wildcards in s (PostgreSQL's default escape
+// character is the backslash), so user text matches literally.
+func escapeLike(s string) string {
+	return likeEscaper.Replace(s)
+}
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
