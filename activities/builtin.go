@@ -4,9 +4,10 @@ package activities
 
 // defaultOutputs are declared by every component: the interpreter sets them.
 var defaultOutputs = []Field{
-	{Key: "_result", Name: "执行结果", Type: "bool", Description: "whether the node succeeded"},
-	{Key: "_loop", Name: "循环次数", Type: "int", Description: "times the node was entered"},
-	{Key: "_inner_loop", Name: "当前流程循环次数", Type: "int", Description: "iteration of the node's own loop"},
+	{Key: "_result", Name: "执行结果", Type: "bool", Description: "执行结果的布尔值，True or False"},
+	{Key: "_loop", Name: "循环次数", Type: "int", Description: "循环执行次数"},
+	{Key: "_inner_loop", Name: "当前流程循环次数", Type: "int",
+		Description: "在当前流程节点循环执行次数，由父流程重新进入时会重置（仅支持新版引擎）"},
 }
 
 // withDefaultOutputs returns outputs followed by the default outputs.

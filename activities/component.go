@@ -61,6 +61,24 @@ type Field struct {
 	Description string `json:"description,omitempty"`
 	Default     any    `json:"default,omitempty"`
 	Enum        []any  `json:"enum,omitempty"`
+	// Schema is the field's form schema for the plugin discovery API. When
+	// nil, the API derives one from Type, Description and Enum; set it when
+	// BKFlow's schema says more (an array's items, an object's properties)
+	// or describes the field differently.
+	Schema *Schema `json:"schema,omitempty"`
+}
+
+// Schema is a field's form schema as BKFlow's plugin APIs describe it
+// (pipeline's InputItem/OutputItem schemas). Type is one of BKFlow's schema
+// types: string, int, float, boolean, array or object.
+type Schema struct {
+	Type        string `json:"type"`
+	Description string `json:"description"`
+	Enum        []any  `json:"enum,omitempty"`
+	// Items is the schema of an array's items.
+	Items *Schema `json:"items,omitempty"`
+	// Properties are the schemas of an object's keys.
+	Properties map[string]*Schema `json:"properties,omitempty"`
 }
 
 // Spec describes a component: it drives validation, the plugin discovery

@@ -17,6 +17,24 @@ type envelope struct {
 	TraceID string `json:"trace_id,omitempty"`
 }
 
+// listResult is a handler result that BKFlow renders with the total count
+// at the envelope's top level ({"result", "data": [...], "count", ...}), as
+// get_template_list and list_plugins do.
+type listResult struct {
+	Data  any `json:"data"`
+	Count int `json:"count"`
+}
+
+// countedEnvelope is the envelope of a listResult.
+type countedEnvelope struct {
+	Result  bool   `json:"result"`
+	Code    int    `json:"code"`
+	Message string `json:"message"`
+	Data    any    `json:"data"`
+	Count   int    `json:"count"`
+	TraceID string `json:"trace_id,omitempty"`
+}
+
 // handler is an endpoint: it returns the envelope's data or an error.
 type handler func(r *http.Request) (any, error)
 
@@ -31,6 +49,11 @@ func (a adapter) wrap(h handler) http.HandlerFunc {
 		data, err := h(r)
 		if err != nil {
 			a.fail(w, r, err)
+			return
+		}
+		if l, ok := data.(listResult); ok {
+			writeJSON(w, http.StatusOK, countedEnvelope{Result: true, Code: codeOK, Data: l.Data, Count: l.Count,
+				TraceID: telemetry.TraceID(r.Context())})
 			return
 		}
 		writeJSON(w, http.StatusOK, envelope{Result: true, Code: codeOK, Data: data, TraceID: telemetry.TraceID(r.Context())})

@@ -100,12 +100,20 @@ func (rs *routes) operation(rt route) *openapi3.Operation {
 		return op
 	}
 	var data *openapi3.SchemaRef
-	if rt.Response != nil {
+	list, counted := rt.Response.(listResult)
+	switch {
+	case counted:
+		data = rs.schema(list.Data)
+	case rt.Response != nil:
 		data = rs.schema(rt.Response)
-	} else {
+	default:
 		data = openapi3.NewSchemaRef("", &openapi3.Schema{Nullable: true, Description: "always null"})
 	}
 	ok := envelopeSchema(data)
+	if counted {
+		ok.WithProperty("count", openapi3.NewIntegerSchema().WithMin(0))
+		ok.Properties["count"].Value.Description = "how many items match, before paging"
+	}
 	op.AddResponse(http.StatusOK, openapi3.NewResponse().
 		WithDescription("BKFlow envelope: result true with data, or result false with code 400 (validation, message is a JSON object text) or 500").
 		WithJSONSchema(ok))

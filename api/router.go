@@ -122,10 +122,18 @@ func NewRouter(d Deps) (http.Handler, error) {
 	inTask := rs.with(r.With(auth, loadSpace(d.Store, a), loadTask(d.Store, a)))
 	tasks.routes(inSpace, inTask)
 
+	templates := &templatesHandler{store: d.Store, cfg: d.Config, configs: d.SpaceConfigs, parser: parser,
+		sealer: d.Sealer, fmt: f}
+	inTemplate := rs.with(r.With(auth, loadSpace(d.Store, a), loadTemplate(d.Store, a)))
+	templates.routes(inSpace, inTemplate)
+
+	byApp := &byAppHandler{templates: templates, tasks: tasks}
+	byApp.routes(rs.with(r.With(auth, loadTemplateByApp(d.Store, a))), rs.with(r.With(auth, loadTaskByApp(d.Store, a))))
+
 	(&labelsHandler{store: d.Store, fmt: f}).routes(inSpace)
 	(&variablesHandler{store: d.Store, fmt: f}).routes(inSpace)
 	(&credentialsHandler{store: d.Store, sealer: d.Sealer, fmt: f}).routes(inSpace)
-	(&pluginsHandler{registry: d.Components}).routes(inSpace)
+	(&pluginsHandler{registry: d.Components, store: d.Store}).routes(inSpace)
 
 	specJSON, err = json.MarshalIndent(spec, "", "  ")
 	if err != nil {

@@ -36,8 +36,7 @@ type taskJSON struct {
 	ExecutionSnapshotID *int64          `json:"execution_snapshot_id"`
 	TreeInfoID          *int64          `json:"tree_info_id"`
 	ExtraInfo           json.RawMessage `json:"extra_info"`
-	Parameters          map[string]any  `json:"parameters,omitempty"`
-	Labels              []any           `json:"labels"`
+	Labels              any             `json:"labels"`
 }
 
 // taskDetailJSON is get_task_detail's data.

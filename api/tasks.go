@@ -35,6 +35,34 @@ type tasksHandler struct {
 }
 
 func (h *tasksHandler) routes(space, task *routes) {
+	space.add(route{Method: http.MethodPost, Path: "/space/{space_id}/create_task/", OperationID: "create_task",
+		Tag: "task", AppAuth: true, Summary: "Create a task from a template's live tree (not started: call operate_task/start)",
+		Request: createTaskRequest{}, Response: taskCreatedJSON{}, Handler: h.create})
+	space.add(route{Method: http.MethodPost, Path: "/space/{space_id}/create_mock_task/", OperationID: "create_mock_task",
+		Tag: "task", AppAuth: true, Summary: "Create a mock task: listed nodes return mock outputs instead of running",
+		Request: createMockTaskRequest{}, Response: taskCreatedJSON{}, Handler: h.createMock})
+	space.add(route{Method: http.MethodGet, Path: "/space/{space_id}/get_task_list/", OperationID: "get_task_list",
+		Tag: "task", AppAuth: true, Summary: "List tasks, newest first (DRF pagination: count/next/previous/results)",
+		Query: []queryParam{
+			{Name: "limit", Type: "integer", Description: "page size, default 100, at most 200"},
+			{Name: "offset", Type: "integer"},
+			{Name: "name", Type: "string", Description: "name contains (case-insensitive)"},
+			{Name: "creator", Type: "string"}, {Name: "executor", Type: "string"},
+			{Name: "scope_type", Type: "string"}, {Name: "scope_value", Type: "string"},
+			{Name: "id", Type: "integer"}, {Name: "template_id", Type: "integer"},
+			{Name: "task_id_list", Type: "integer", Description: "repeat for each id, at most 50"},
+			{Name: "label", Type: "string", Description: "label names; a root label matches its children"},
+			{Name: "create_at_start", Type: "string"}, {Name: "create_at_end", Type: "string"},
+		}, Response: taskPage{}, Handler: h.list})
+	space.add(route{Method: http.MethodPost, Path: "/space/{space_id}/get_tasks_states/", OperationID: "get_tasks_states",
+		Tag: "task", AppAuth: true, Summary: "The states of many tasks at once, from their records (no Temporal call)",
+		Request: taskIDsRequest{}, Response: map[string]stateJSON{}, Handler: h.statesOf})
+	space.add(route{Method: http.MethodPost, Path: "/space/{space_id}/delete_task/", OperationID: "delete_task",
+		Tag: "task", AppAuth: true, Summary: "Delete tasks (soft; running tasks keep running, as in BKFlow)",
+		Request: deleteTasksRequest{}, Handler: h.delete})
+	task.add(route{Method: http.MethodPost, Path: "/space/{space_id}/task/{task_id}/update_labels/",
+		OperationID: "update_task_labels", Tag: "task", AppAuth: true, Summary: "Replace a task's labels",
+		Request: labelIDsRequest{}, Response: []int64{}, Handler: h.updateLabels})
 	space.add(route{Method: http.MethodPost, Path: "/space/{space_id}/create_task_without_template/",
 		OperationID: "create_task_without_template", Tag: "task", AppAuth: true,
 		Summary: "Create a task from a pipeline_tree (not started: call operate_task/start)",
@@ -60,19 +88,6 @@ func (h *tasksHandler) routes(space, task *routes) {
 		Request: operateNodeRequest{}, Handler: h.operateNode})
 }
 
-type createTaskWithoutTemplateRequest struct {
-	Creator              *string         `json:"creator" doc:"required, at most 32 characters"`
-	Name                 *string         `json:"name" doc:"at most 128 characters; default default_taskflow_instance"`
-	PipelineTree         json.RawMessage `json:"pipeline_tree" doc:"web-form pipeline_tree (required)"`
-	Description          *string         `json:"description"`
-	ScopeType            *string         `json:"scope_type"`
-	ScopeValue           *string         `json:"scope_value"`
-	Constants            map[string]any  `json:"constants" doc:"{\"${key}\": value}; keys the tree has not are ignored"`
-	Credentials          map[string]any  `json:"credentials" doc:"not supported yet: refused"`
-	NotifyConfig         map[string]any  `json:"notify_config"`
-	CustomSpanAttributes map[string]any  `json:"custom_span_attributes"`
-}
-
 type operateTaskRequest struct {
 	Operator *string `json:"operator" doc:"required, at most 32 characters"`
 }
@@ -87,110 +102,6 @@ type operateNodeRequest struct {
 	FlowID            *string        `json:"flow_id" doc:"skip_exg: the branch to continue on"`
 	FlowIDs           []string       `json:"flow_ids" doc:"skip_cpg: the branches to run"`
 	ConvergeGatewayID *string        `json:"converge_gateway_id" doc:"skip_cpg: the gateway's converge gateway"`
-}
-
-// defaultTaskName is BKFlow's default task name.
-const defaultTaskName = "default_taskflow_instance"
-
-func (h *tasksHandler) createWithoutTemplate(r *http.Request) (any, error) {
-	var req createTaskWithoutTemplateRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	fe := FieldErrors{}
-	creator := checkString(fe, "creator", req.Creator, 32, true)
-	name := defaultTaskName
-	if req.Name != nil {
-		name = checkString(fe, "name", req.Name, 128, true)
-	}
-	if len(req.PipelineTree) == 0 || string(req.PipelineTree) == "null" {
-		fe.Add("pipeline_tree", msgRequired)
-	}
-	if (req.ScopeType == nil) != (req.ScopeValue == nil) {
-		fe.Add("scope_type", "scope_type and scope_value must be given together")
-	}
-	if len(req.Credentials) > 0 {
-		fe.Add("credentials", "credentials are not supported by this bkflow yet")
-	}
-	if err := fe.Err(); err != nil {
-		return nil, err
-	}
-	tree, err := pipeline.DecodeTree(req.PipelineTree)
-	if err != nil {
-		return nil, fieldError("pipeline_tree", "流程树校验失败: "+err.Error())
-	}
-	prepared, err := h.prepare(tree, req.Constants, nil)
-	if err != nil {
-		return nil, err
-	}
-	extra := map[string]any{"custom_context": map[string]any{}}
-	if req.NotifyConfig != nil {
-		extra["notify_config"] = req.NotifyConfig
-	}
-	if req.CustomSpanAttributes != nil {
-		extra["custom_context"] = map[string]any{"custom_span_attributes": req.CustomSpanAttributes}
-	}
-	extraJSON, err := json.Marshal(extra)
-	if err != nil {
-		return nil, errInternal(err)
-	}
-	desc := ""
-	if req.Description != nil {
-		desc = *req.Description
-	}
-	t, err := h.store.TaskCreate(r.Context(), store.TaskCreateParams{
-		SpaceID: spaceFrom(r.Context()).ID, InstanceID: prepared.instanceID, Name: name, Description: desc, Creator: creator,
-		CreateMethod: "API", TriggerMethod: "api", ScopeType: req.ScopeType, ScopeValue: req.ScopeValue,
-		PipelineTree: prepared.web, ExecutionTree: prepared.engine, ExtraInfo: extraJSON,
-		Namespace: h.cfg.TemporalNamespace, TaskQueue: h.cfg.TemporalTaskQueue,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create task: %w", err)
-	}
-	out := h.fmt.task(t)
-	out.Parameters = prepared.parameters
-	return out, nil
-}
-
-// preparedTree is a task's tree ready to store: the web form (ids
-// regenerated, constants applied) and the engine form it runs.
-type preparedTree struct {
-	instanceID string
-	web        json.RawMessage
-	engine     json.RawMessage
-	parameters map[string]any
-}
-
-// prepare applies BKFlow's task-creation transforms (§8.10) to a web tree:
-// constant overrides, optional-node exclusion, validation, subprocess
-// conversion, id regeneration and the engine form. Any problem is refused
-// naming the nodes and flows involved.
-func (h *tasksHandler) prepare(tree pipeline.Tree, constants map[string]any, exclude []string) (preparedTree, error) {
-	instanceID := activities.NewInstanceID()
-	p, err := h.parser.Prepare(tree, pipeline.PrepareOptions{
-		Constants: constants, Exclude: exclude, InstanceID: instanceID, Component: h.componentVersion,
-	})
-	if err != nil {
-		return preparedTree{}, treeError(err)
-	}
-	webJSON, err := json.Marshal(p.Web)
-	if err != nil {
-		return preparedTree{}, errInternal(err)
-	}
-	engJSON, err := json.Marshal(p.Engine)
-	if err != nil {
-		return preparedTree{}, errInternal(err)
-	}
-	return preparedTree{instanceID: instanceID, web: webJSON, engine: engJSON, parameters: p.Parameters}, nil
-}
-
-// componentVersion pins a component to a registered version.
-func (h *tasksHandler) componentVersion(code, version string) (string, bool) {
-	c, ok := h.registry.Lookup(code, version)
-	if !ok {
-		return "", false
-	}
-	return c.Spec().Version, true
 }
 
 // treeError renders tree problems as BKFlow's pipeline_tree refusal.
@@ -275,12 +186,18 @@ func (h *tasksHandler) operate(r *http.Request) (any, error) {
 	}
 	fe := FieldErrors{}
 	operator := checkString(fe, "operator", req.Operator, 32, true)
-	op := chi.URLParam(r, "operation")
-	if !slices.Contains([]string{"start", "pause", "resume", "revoke"}, op) {
-		fe.Add("operation", fmt.Sprintf("must be one of start, pause, resume, revoke, got %q", op))
-	}
 	if err := fe.Err(); err != nil {
 		return nil, err
+	}
+	return nil, h.operateAs(r, operator)
+}
+
+// operateAs runs the {operation} of the path on the loaded task for
+// operator.
+func (h *tasksHandler) operateAs(r *http.Request, operator string) error {
+	op := chi.URLParam(r, "operation")
+	if !slices.Contains([]string{"start", "pause", "resume", "revoke"}, op) {
+		return fieldError("operation", fmt.Sprintf("must be one of start, pause, resume, revoke, got %q", op))
 	}
 	t := taskFrom(r.Context())
 	var err error
@@ -293,7 +210,7 @@ func (h *tasksHandler) operate(r *http.Request) (any, error) {
 	} else {
 		err = h.runner.operate(r.Context(), t, op, workflows.OperationRequest{Operator: operator})
 	}
-	return nil, operationResult(err)
+	return operationResult(err)
 }
 
 var nodeOperations = []string{"retry", "skip", "callback", "forced_fail", "skip_exg", "skip_cpg", "pause_subprocess", "resume_subprocess"}

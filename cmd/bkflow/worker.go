@@ -10,6 +10,7 @@ import (
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/internal/config"
+	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/workflows"
 	"github.com/bkflow/bkflow/workflows/expr"
 )
@@ -51,6 +52,7 @@ func workerOptions(cfg *config.Config) fx.Option {
 		fx.Provide(
 			func() activities.ConditionEvaluator { return expr.EvalBoolrule },
 			func() (*activities.BuiltinConfig, error) { return builtinConfig(cfg) },
+			func(st *store.Store) (activities.TemplateSource, error) { return activities.NewStoreTemplates(st) },
 		),
 		workflows.WorkerModule,
 	)

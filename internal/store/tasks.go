@@ -3,9 +3,12 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Task is a task record: what the API owns about a task. Execution state
@@ -265,4 +268,130 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n])
+}
+
+// TaskFilter selects tasks for get_task_list.
+type TaskFilter struct {
+	SpaceID       int64
+	Name          string
+	Creator       string
+	Executor      string
+	ScopeType     *string
+	ScopeValue    *string
+	ID            *int64
+	TemplateID    *int64
+	IDs           []int64
+	CreatedAfter  *time.Time
+	CreatedBefore *time.Time
+	// LabelIDs keeps tasks with any of these labels; a non-nil empty list
+	// matches nothing.
+	LabelIDs []int64
+	Offset   int
+	Limit    int
+}
+
+// taskListColumns are the columns of list rows: the trees and final state
+// stay in the table.
+const taskListColumns = `id, space_id, template_id, parent_task_id, root_task_id, parent_node_id, parent_version,
+	instance_id, name, description, creator, executor, create_method, trigger_method, scope_type, scope_value,
+	NULL::jsonb AS pipeline_tree, NULL::jsonb AS execution_tree, extra_info, NULL::jsonb AS mock_data, namespace,
+	task_queue, state, state_seq, is_started, is_finished, is_revoked, is_expired, is_deleted,
+	NULL::jsonb AS root_state, NULL::jsonb AS outputs, create_time, start_time, finish_time`
+
+// TaskList returns one page of the live tasks f selects, newest first, and
+// how many it selects in all.
+func (q *Queries) TaskList(ctx context.Context, f TaskFilter) ([]Task, int, error) {
+	where := []string{`space_id = $1`, `NOT is_deleted`, `NOT is_expired`}
+	args := []any{f.SpaceID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if f.Name != "" {
+		add(`name ILIKE ?`, "%"+escapeLike(f.Name)+"%")
+	}
+	if f.Creator != "" {
+		add(`creator = ?`, f.Creator)
+	}
+	if f.Executor != "" {
+		add(`executor = ?`, f.Executor)
+	}
+	if f.ScopeType != nil {
+		add(`scope_type = ?`, *f.ScopeType)
+	}
+	if f.ScopeValue != nil {
+		add(`scope_value = ?`, *f.ScopeValue)
+	}
+	if f.ID != nil {
+		add(`id = ?`, *f.ID)
+	}
+	if f.TemplateID != nil {
+		add(`template_id = ?`, *f.TemplateID)
+	}
+	if f.IDs != nil {
+		add(`id = ANY(?)`, f.IDs)
+	}
+	if f.CreatedAfter != nil {
+		add(`create_time >= ?`, *f.CreatedAfter)
+	}
+	if f.CreatedBefore != nil {
+		add(`create_time <= ?`, *f.CreatedBefore)
+	}
+	if f.LabelIDs != nil {
+		add(`EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = tasks.id AND tl.label_id = ANY(?))`, f.LabelIDs)
+	}
+	cond := strings.Join(where, " AND ")
+	var count int
+	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE `+cond, args...).Scan(&count); err != nil {
+		return nil, 0, interpretError(err)
+	}
+	if count == 0 || f.Offset >= count {
+		return []Task{}, count, nil
+	}
+	args = append(args, f.Limit, f.Offset)
+	rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT `+taskListColumns+` FROM tasks WHERE %s
+		ORDER BY create_time DESC, id DESC LIMIT $%d OFFSET $%d`, cond, len(args)-1, len(args)), args...)
+	if err != nil {
+		return nil, 0, interpretError(err)
+	}
+	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Task])
+	return list, count, interpretError(err)
+}
+
+// TaskState is a task's state as its records know it: updated by every
+// lifecycle event, final once the task closed.
+type TaskState struct {
+	ID        int64  `db:"id"`
+	State     string `db:"state"`
+	IsStarted bool   `db:"is_started"`
+	IsExpired bool   `db:"is_expired"`
+}
+
+// TaskStates returns the states of the live tasks of space among ids.
+func (q *Queries) TaskStates(ctx context.Context, spaceID int64, ids []int64) ([]TaskState, error) {
+	rows, err := q.db.Query(ctx, `SELECT id, state, is_started, is_expired FROM tasks
+		WHERE space_id = $1 AND id = ANY($2) AND NOT is_deleted ORDER BY id`, spaceID, ids)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[TaskState])
+	return out, interpretError(err)
+}
+
+// TasksSoftDelete marks tasks of space deleted: those in ids, or with all
+// every task (only mock ones with mockOnly). It returns how many it marked.
+func (q *Queries) TasksSoftDelete(ctx context.Context, spaceID int64, ids []int64, all, mockOnly bool) (int64, error) {
+	var tag pgconn.CommandTag
+	var err error
+	if all {
+		tag, err = q.db.Exec(ctx, `UPDATE tasks SET is_deleted = true WHERE space_id = $1 AND NOT is_deleted
+			AND (NOT $2 OR create_method = 'MOCK')`, spaceID, mockOnly)
+	} else {
+		tag, err = q.db.Exec(ctx, `UPDATE tasks SET is_deleted = true WHERE space_id = $1 AND id = ANY($2)
+			AND NOT is_deleted`, spaceID, ids)
+	}
+	if err != nil {
+		return 0, interpretError(err)
+	}
+	return tag.RowsAffected(), nil
 }

@@ -41,6 +41,17 @@ func NewID(kind byte) string {
 // and a flow, or a generator that repeats itself. Canvas line and location
 // entries naming ids that do not exist are left as they are (BKFlow fails).
 func RegenerateIDs(t Tree, gen func(kind byte) string) (map[string]string, error) {
+	return regenerate(t, gen, true)
+}
+
+// RegenerateTemplateIDs is RegenerateIDs for a template being saved: the
+// same renaming, without recording template_node_id (that records a task
+// node's origin in its template).
+func RegenerateTemplateIDs(t Tree, gen func(kind byte) string) (map[string]string, error) {
+	return regenerate(t, gen, false)
+}
+
+func regenerate(t Tree, gen func(kind byte) string, recordOrigins bool) (map[string]string, error) {
 	if gen == nil {
 		gen = NewID
 	}
@@ -48,6 +59,7 @@ func RegenerateIDs(t Tree, gen func(kind byte) string) (map[string]string, error
 	if err != nil {
 		return nil, err
 	}
+	plan.recordOrigins = recordOrigins
 	plan.apply()
 	return plan.mapping, nil
 }
@@ -58,6 +70,8 @@ type regeneration struct {
 	flows    map[string]string
 	mapping  map[string]string
 	children map[string]*regeneration // embedded subprocess trees by old node id
+	// recordOrigins sets template_node_id on activities and gateways.
+	recordOrigins bool
 }
 
 func planRegeneration(t Tree, gen func(kind byte) string) (*regeneration, error) {
@@ -193,8 +207,11 @@ func (r *regeneration) apply() {
 	for old, v := range acts {
 		a := v.(map[string]any)
 		r.rewriteNode(a)
-		recordTemplateNodeID(a, old)
+		if r.recordOrigins {
+			recordTemplateNodeID(a, old)
+		}
 		if cr, ok := r.children[old]; ok {
+			cr.recordOrigins = r.recordOrigins
 			cr.apply()
 			cr.t["id"] = r.nodes[old]
 			for _, c := range objectAt(a, "constants") {
@@ -215,7 +232,9 @@ func (r *regeneration) apply() {
 	for old, v := range gws {
 		g := v.(map[string]any)
 		r.rewriteNode(g)
-		recordTemplateNodeID(g, old)
+		if r.recordOrigins {
+			recordTemplateNodeID(g, old)
+		}
 		if conds := objectAt(g, "conditions"); conds != nil {
 			g["conditions"] = renameKeys(conds, r.flow)
 		}
