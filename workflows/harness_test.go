@@ -1,9 +1,11 @@
 package workflows
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -92,12 +94,16 @@ func (h *harness) createChild(_ context.Context, _ activities.CreateChildTaskInp
 	return h.children, nil
 }
 
-// eventNames lists the recorded events of the root task.
+// eventNames lists the recorded events of the root task in sequence order:
+// record-event activities may complete in any order, as in production, where
+// the outbox orders them by seq.
 func (h *harness) eventNames() []string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	out := make([]string, len(h.events))
-	for i, e := range h.events {
+	events := slices.Clone(h.events)
+	slices.SortStableFunc(events, func(a, b activities.RecordEventInput) int { return cmp.Compare(a.Seq, b.Seq) })
+	out := make([]string, len(events))
+	for i, e := range events {
 		out[i] = e.Event
 		if e.NodeID != "" {
 			out[i] += ":" + e.NodeID
