@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bkflow/bkflow/activities"
+	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/workflows"
 )
@@ -155,21 +156,21 @@ func (f formatter) nodeState(root string, n workflows.NodeRecord) map[string]any
 func (f formatter) nodeDetail(root string, n workflows.NodeRecord, componentCode string) map[string]any {
 	if !n.Executed {
 		return map[string]any{"id": n.ID, "name": n.Name, "error_ignorable": n.ErrorIgnorable, "state": workflows.StateReady,
-			"inputs": orEmpty(n.Inputs), "outputs": []any{}, "ex_data": ""}
+			"inputs": masked(n.Inputs), "outputs": []any{}, "ex_data": ""}
 	}
 	m := f.nodeState(root, n)
 	delete(m, "children")
 	m["name"] = n.Name
 	m["history_id"] = -1
-	m["inputs"] = orEmpty(n.Inputs)
-	m["outputs"] = f.outputs(n.Outputs, componentCode)
-	m["ex_data"] = n.ExData
+	m["inputs"] = masked(n.Inputs)
+	m["outputs"] = f.outputs(masked(n.Outputs), componentCode)
+	m["ex_data"] = secrets.MaskString(n.ExData)
 	hist := make([]map[string]any, len(n.Histories))
 	for i, h := range n.Histories {
 		hist[i] = map[string]any{
 			"id": i + 1, "history_id": i + 1, "node_id": n.ID, "retry": h.Retry, "loop": h.Loop, "skip": h.Skip,
-			"version": h.Version, "state": h.State, "inputs": orEmpty(h.Inputs),
-			"outputs": f.outputs(h.Outputs, componentCode), "ex_data": h.ExData, "children": map[string]any{},
+			"version": h.Version, "state": h.State, "inputs": masked(h.Inputs),
+			"outputs": f.outputs(masked(h.Outputs), componentCode), "ex_data": secrets.MaskString(h.ExData), "children": map[string]any{},
 			"elapsed_time": f.elapsed(h.StartedAt, h.FinishedAt), "start_time": f.stateTime(h.StartedAt),
 			"finish_time": f.stateTime(h.FinishedAt),
 		}
@@ -218,6 +219,14 @@ func (f formatter) specOf(code string) (activities.Spec, bool) {
 		}
 	}
 	return activities.Spec{}, false
+}
+
+// masked returns m with every sealed secret inside it masked: rendered
+// inputs hold the tokens of ${_system.credentials...}, which reads never
+// reveal.
+func masked(m map[string]any) map[string]any {
+	out, _ := secrets.MaskValue(orEmpty(m)).(map[string]any)
+	return out
 }
 
 func orEmpty(m map[string]any) map[string]any {

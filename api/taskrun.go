@@ -47,6 +47,10 @@ func (tr *taskRunner) start(ctx context.Context, t store.Task, sp store.Space, o
 	if err := json.Unmarshal(t.ExecutionTree, &tree); err != nil {
 		return fmt.Errorf("decode execution tree of task %d: %w", t.ID, err)
 	}
+	vars, err := tr.store.SpaceVariablesForRun(ctx, t.SpaceID)
+	if err != nil {
+		return fmt.Errorf("load space variables: %w", err)
+	}
 	ok, err := tr.store.TaskMarkStarted(ctx, t.ID, operator, t.ExecutionTree, tr.now())
 	if err != nil {
 		return err
@@ -57,6 +61,14 @@ func (tr *taskRunner) start(ctx context.Context, t store.Task, sp store.Space, o
 	in := workflows.TaskInput{
 		TaskID: t.ID, SpaceID: t.SpaceID, Name: t.Name, Creator: t.Creator, Tree: &tree,
 		System: systemVars(t), TaskQueue: t.TaskQueue, Limits: tr.limits,
+	}
+	if len(vars) > 0 {
+		// A snapshot at start, as BKFlow takes it: later edits do not reach
+		// running tasks.
+		in.SpaceVars = make(map[string]any, len(vars))
+		for k, v := range vars {
+			in.SpaceVars[k] = v
+		}
 	}
 	if t.TemplateID != nil {
 		in.TemplateID = *t.TemplateID

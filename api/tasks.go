@@ -108,6 +108,10 @@ type operateNodeRequest struct {
 func treeError(err error) error {
 	var ve *pipeline.ValidationError
 	if errors.As(err, &ve) {
+		if len(ve.Problems) == 1 && ve.Problems[0].Code == pipeline.ProblemExclude {
+			// exclude_task_nodes_id named a node that cannot be left out.
+			return fieldError("exclude_task_nodes_id", ve.Problems[0].Message)
+		}
 		lines := make([]string, len(ve.Problems))
 		for i, p := range ve.Problems {
 			lines[i] = p.String()
@@ -150,6 +154,7 @@ func (h *tasksHandler) detail(r *http.Request) (any, error) {
 			finish = st.Root.FinishedAt
 		}
 	}
+	outputs = masked(outputs)
 	for _, k := range slices.Sorted(maps.Keys(outputs)) {
 		out.Outputs = append(out.Outputs, keyValue{Key: k, Value: outputs[k]})
 	}

@@ -497,9 +497,9 @@ func (h *templatesHandler) saveTree(ctx context.Context, q *store.Queries, t sto
 		v = strings.TrimSpace(*version)
 	}
 	if err := checkNewVersion(v, released); err != nil {
-		var op *errOperation
-		if errors.As(err, &op) {
-			return 0, fieldError("version", op.msg)
+		var refused *Error
+		if errors.As(err, &refused) {
+			return 0, fieldError("version", refused.Message)
 		}
 		return 0, err
 	}
@@ -708,7 +708,7 @@ func (h *templatesHandler) release(r *http.Request) (any, error) {
 			return err
 		}
 		if !versioning {
-			return operationError("当前空间未开启版本管理，无法发布模板")
+			return refusal("当前空间未开启版本管理，无法发布模板")
 		}
 		t, err := q.TemplateLock(ctx, t.ID)
 		if err != nil {
@@ -743,7 +743,7 @@ func (h *templatesHandler) release(r *http.Request) (any, error) {
 				return fmt.Errorf("release: %w", err)
 			}
 		case errors.Is(err, store.ErrNotFound):
-			return operationError("该模板%d没有草稿版本", t.ID)
+			return refusal("该模板%d没有草稿版本", t.ID)
 		default:
 			return fmt.Errorf("load draft: %w", err)
 		}
@@ -769,7 +769,7 @@ func (h *templatesHandler) release(r *http.Request) (any, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, operationResult(err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -794,14 +794,14 @@ func (h *templatesHandler) rollback(r *http.Request) (any, error) {
 			return err
 		}
 		if !versioning {
-			return operationError("当前空间未开启版本管理，无法回滚模板")
+			return refusal("当前空间未开启版本管理，无法回滚模板")
 		}
 		if _, err := q.TemplateLock(ctx, t.ID); err != nil {
 			return fmt.Errorf("lock template: %w", err)
 		}
 		snap, err := q.SnapshotByVersion(ctx, t.ID, version)
 		if errors.Is(err, store.ErrNotFound) {
-			return operationError("版本 %s 不存在", version)
+			return refusal("版本 %s 不存在", version)
 		}
 		if err != nil {
 			return fmt.Errorf("load version: %w", err)
@@ -823,7 +823,7 @@ func (h *templatesHandler) rollback(r *http.Request) (any, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, operationResult(err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -169,18 +169,18 @@ func TestTemplates(t *testing.T) {
 		require.Nil(t, d.Version)
 
 		_, e := sp.Call(http.MethodPost, base+"release_template/", map[string]any{"version": "1.0"})
-		require.Equal(t, "task operation error: 版本号不符合规范: 1.0 is not valid SemVer string", e.Message)
+		require.Equal(t, "版本号不符合规范: 1.0 is not valid SemVer string", e.Message)
 		rel := templateOf(t, sp.MustCall(http.MethodPost, base+"release_template/", map[string]any{"version": "1.0.0", "desc": "first"}))
 		require.Equal(t, "1.0.0", *rel.Version)
 
 		_, e = sp.Call(http.MethodPost, base+"release_template/", map[string]any{"version": "1.0.1"})
-		require.Equal(t, fmt.Sprintf("task operation error: 该模板%d没有草稿版本", id), e.Message)
+		require.Equal(t, fmt.Sprintf("该模板%d没有草稿版本", id), e.Message)
 		forced := templateOf(t, sp.MustCall(http.MethodPost, base+"release_template/", map[string]any{"version": "1.0.1", "force": true}))
 		require.Equal(t, "1.0.1", *forced.Version)
 		_, e = sp.Call(http.MethodPost, base+"release_template/", map[string]any{"version": "1.0.1", "force": true})
-		require.Equal(t, "task operation error: 版本已存在", e.Message)
+		require.Equal(t, "版本已存在", e.Message)
 		_, e = sp.Call(http.MethodPost, base+"release_template/", map[string]any{"version": "0.9.0", "force": true})
-		require.Equal(t, "task operation error: 版本号不符合规范: new version 0.9.0 is less than old version 1.0.0", e.Message)
+		require.Equal(t, "版本号不符合规范: new version 0.9.0 is less than old version 1.0.0", e.Message)
 
 		// A new tree is a draft now: the live tree and version stay.
 		changedTree := steps("b", "c").Map()
@@ -200,7 +200,7 @@ func TestTemplates(t *testing.T) {
 		live := templateOf(t, sp.MustCall(http.MethodGet, base+"get_template_detail/", nil))
 		require.Equal(t, "2.0.0", *live.Version, "rollback only changes the draft")
 		_, e = sp.Call(http.MethodPost, base+"rollback_template/", map[string]any{"version": "9.9.9"})
-		require.Equal(t, "task operation error: 版本 9.9.9 不存在", e.Message)
+		require.Equal(t, "版本 9.9.9 不存在", e.Message)
 
 		// auto_release on update releases the next version.
 		auto := templateOf(t, sp.MustCall(http.MethodPost, fmt.Sprintf("update_template/%d/", id), map[string]any{
@@ -340,7 +340,7 @@ func TestTemplates(t *testing.T) {
 		d := templateOf(t, plain.MustCall(http.MethodPost, "create_template/", map[string]any{"name": "md5", "creator": "a"}))
 		require.Regexp(t, `^[0-9a-f]{32}$`, *d.Version)
 		_, e := plain.Call(http.MethodPost, fmt.Sprintf("template/%d/release_template/", d.ID), map[string]any{"version": "1.0.0"})
-		require.Equal(t, "task operation error: 当前空间未开启版本管理，无法发布模板", e.Message)
+		require.Equal(t, "当前空间未开启版本管理，无法发布模板", e.Message)
 		d2 := templateOf(t, plain.MustCall(http.MethodPost, fmt.Sprintf("update_template/%d/", d.ID), map[string]any{
 			"operator": "a", "pipeline_tree": twoStep().Map()}))
 		require.NotEqual(t, *d.Version, *d2.Version, "every saved tree is live at once")

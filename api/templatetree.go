@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 
@@ -191,11 +192,11 @@ func nextVersion(prev string) string {
 func checkNewVersion(version string, released []string) error {
 	sv, err := parseVersion(version)
 	if err != nil {
-		return operationError("版本号不符合规范: %v", err)
+		return refusal("版本号不符合规范: %v", err)
 	}
 	for _, r := range released {
 		if r == version {
-			return operationError("版本已存在")
+			return refusal("版本已存在")
 		}
 	}
 	for _, r := range released {
@@ -204,10 +205,16 @@ func checkNewVersion(version string, released []string) error {
 			continue
 		}
 		if !sv.GreaterThan(old) {
-			return operationError("版本号不符合规范: new version %s is less than old version %s", version, r)
+			return refusal("版本号不符合规范: new version %s is less than old version %s", version, r)
 		}
 	}
 	return nil
+}
+
+// refusal is a request the current state does not allow, in BKFlow's
+// envelope: code 400 and the message as it is.
+func refusal(format string, args ...any) error {
+	return &Error{Status: http.StatusOK, Code: codeValidation, Message: fmt.Sprintf(format, args...)}
 }
 
 // latestVersion is the greatest released version ("" when none).

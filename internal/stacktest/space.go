@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"testing"
 
 	"github.com/stretchr/testify/require"
 
@@ -79,4 +80,9 @@ func (tk *Task) mapByName() {
 	}
 	tk.Nodes["start"] = detail.PipelineTree.StartEvent["id"].(string)
 	tk.Nodes["end"] = detail.PipelineTree.EndEvent["id"].(string)
+}
+
+// SpaceOf drives an existing space with the given credentials.
+func SpaceOf(t testing.TB, s *Stack, auth string, id int64) *Space {
+	return &Space{t: t, S: s, Auth: auth, ID: id}
 }

@@ -41,6 +41,10 @@ type Prepared struct {
 	IDs map[string]string
 }
 
+// ProblemExclude is the Problem code of a node that cannot be excluded
+// (unknown, or not optional); API callers report it against the exclude list.
+const ProblemExclude = "exclude"
+
 // Prepare applies BKFlow's task-creation transforms (reference §8.10) to a
 // copy of t: constant overrides, optional-node exclusion, name
 // standardisation and full validation, conversion of template subprocesses
@@ -52,7 +56,7 @@ func (p *Parser) Prepare(t Tree, opts PrepareOptions) (*Prepared, error) {
 	ApplyConstants(work, opts.Constants)
 	if len(opts.Exclude) > 0 {
 		if _, err := ExcludeOptional(work, opts.Exclude); err != nil {
-			return nil, &ValidationError{Problems: []Problem{{Code: "exclude", Path: "/activities",
+			return nil, &ValidationError{Problems: []Problem{{Code: ProblemExclude, Path: "/activities",
 				NodeIDs: []string{}, FlowIDs: []string{}, Message: err.Error()}}}
 		}
 	}
