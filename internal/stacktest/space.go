@@ -56,7 +56,14 @@ func (sp *Space) CreateTask(templateID int64, extra map[string]any) *Task {
 		ID int64 `json:"id"`
 	}
 	require.NoError(sp.t, json.Unmarshal(sp.MustCall(http.MethodPost, "create_task/", body), &created))
-	tk := &Task{sp: sp, ID: created.ID, Nodes: map[string]string{}}
+	return TaskOf(sp, created.ID)
+}
+
+// TaskOf drives an existing task of the space, its Nodes mapped by name as
+// in CreateTask.
+func TaskOf(sp *Space, id int64) *Task {
+	sp.t.Helper()
+	tk := &Task{sp: sp, ID: id, Nodes: map[string]string{}}
 	tk.mapByName()
 	return tk
 }
