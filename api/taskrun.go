@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/bkflow/bkflow/internal/store"
+	"github.com/bkflow/bkflow/internal/telemetry"
 	"github.com/bkflow/bkflow/internal/temporalclient"
 	"github.com/bkflow/bkflow/workflows"
 	"github.com/bkflow/bkflow/workflows/pipeline"
@@ -94,6 +95,9 @@ func (tr *taskRunner) start(ctx context.Context, t store.Task, sp store.Space, o
 		Memo:          map[string]any{"task_name": t.Name, "space_name": sp.Name},
 		StaticSummary: fmt.Sprintf("%s (space %d)", t.Name, t.SpaceID),
 	}, workflows.TaskWorkflow, in)
+	// Every span of the task's workflow, activities and child tasks carries
+	// its custom_span_attributes (through the tracing interceptor's baggage).
+	ctx, _ = telemetry.WithSpanAttributes(ctx, spanAttributes(t))
 	handle, err := tr.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -263,6 +267,19 @@ func systemVars(t store.Task) map[string]any {
 		}
 	}
 	return sys
+}
+
+// spanAttributes reads extra_info.custom_context.custom_span_attributes.
+func spanAttributes(t store.Task) map[string]any {
+	var extra struct {
+		CustomContext struct {
+			SpanAttributes map[string]any `json:"custom_span_attributes"`
+		} `json:"custom_context"`
+	}
+	if json.Unmarshal(t.ExtraInfo, &extra) != nil {
+		return nil
+	}
+	return extra.CustomContext.SpanAttributes
 }
 
 func deref(s *string) string {

@@ -62,6 +62,7 @@ func New(o Options) (client.Client, error) {
 	tracer, err := sdkotel.NewTracingInterceptor(sdkotel.TracerOptions{
 		Tracer:            o.Telemetry.Tracer.Tracer("github.com/bkflow/bkflow/temporal"),
 		TextMapPropagator: o.Telemetry.Propagator,
+		SpanStarter:       telemetry.SpanStarter,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("temporal tracing interceptor: %w", err)
