@@ -14,6 +14,7 @@ import (
 
 	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/store"
+	"github.com/bkflow/bkflow/workflows/pipeline"
 )
 
 // credentialsHandler serves a space's credentials, sealed at rest and
@@ -182,25 +183,6 @@ func allStars(s string) bool {
 	return strings.Trim(s, "*") == ""
 }
 
-// jsonKindOf names the JSON type of a decoded value.
-func jsonKindOf(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "string"
-	case bool:
-		return "boolean"
-	case json.Number, float64:
-		return "number"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 // checkCredentialContent validates content against typ and returns what is
 // stored: the declared fields of a typed credential, every field of a
 // CUSTOM one.
@@ -241,7 +223,7 @@ func checkCredentialContent(fe FieldErrors, typ string, content any) map[string]
 		return nil
 	}
 	if !isObj {
-		fe.Add("content", "must be an object, got "+jsonKindOf(content))
+		fe.Add("content", "must be an object, got "+pipeline.JSONType(content))
 		return nil
 	}
 	out := make(map[string]string, len(fields))
@@ -310,23 +292,11 @@ func checkScopes(fe FieldErrors, v *[]credentialScopeJSON) []store.CredentialSco
 	out := make([]store.CredentialScope, len(*v))
 	for i, s := range *v {
 		out[i] = store.CredentialScope{
-			ScopeType:  checkNullableString(fe, fmt.Sprintf("scopes.%d.scope_type", i), s.ScopeType, credentialScopeMax),
-			ScopeValue: checkNullableString(fe, fmt.Sprintf("scopes.%d.scope_value", i), s.ScopeValue, credentialScopeMax),
+			ScopeType:  optLongText(fe, fmt.Sprintf("scopes.%d.scope_type", i), s.ScopeType, credentialScopeMax),
+			ScopeValue: optLongText(fe, fmt.Sprintf("scopes.%d.scope_value", i), s.ScopeValue, credentialScopeMax),
 		}
 	}
 	return out
-}
-
-// checkNullableString trims an optional string of at most max characters.
-func checkNullableString(fe FieldErrors, field string, v *string, max int) *string {
-	if v == nil {
-		return nil
-	}
-	s := strings.TrimSpace(*v)
-	if len([]rune(s)) > max {
-		fe.Add(field, msgMaxLength(max))
-	}
-	return &s
 }
 
 // seal encrypts a credential's content.
@@ -357,7 +327,7 @@ func (h *credentialsHandler) create(r *http.Request) (any, error) {
 	}
 	fe := FieldErrors{}
 	name := checkString(fe, "name", req.Name, credentialNameMax, true)
-	desc := checkNullableString(fe, "desc", req.Desc, credentialDescMax)
+	desc := optLongText(fe, "desc", req.Desc, credentialDescMax)
 	typ := checkCredentialType(fe, req.Type, true)
 	var content map[string]string
 	switch {
@@ -457,7 +427,7 @@ func (h *credentialsHandler) update(r *http.Request) (any, error) {
 		}
 	}
 	if keys["desc"] {
-		p.DescSet, p.Desc = true, checkNullableString(fe, "desc", req.Desc, credentialDescMax)
+		p.DescSet, p.Desc = true, optLongText(fe, "desc", req.Desc, credentialDescMax)
 	}
 	if keys["type"] {
 		if v := notNull(fe, "type", req.Type); v != nil {

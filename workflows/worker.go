@@ -41,6 +41,12 @@ func NewWorker(p WorkerParams) worker.Worker {
 		MaxConcurrentActivityTaskPollers:       8,
 		MaxConcurrentWorkflowTaskPollers:       8,
 		WorkerStopTimeout:                      5 * time.Second,
+		// The SDK's 1 s default fails a workflow task whose code runs that
+		// long without yielding. Replaying a task of thousands of nodes for
+		// a query on a loaded machine can (seen under CI-like load with a
+		// 5,000-node tree); blocking calls, which the detector is for, are
+		// kept out of workflow code by workflowcheck in lint.
+		DeadlockDetectionTimeout: 10 * time.Second,
 	})
 	Register(w)
 	p.Components.Register(w)

@@ -98,7 +98,7 @@ func (d *decoder) str(m map[string]any, key, path string) string {
 	case string:
 		return v
 	}
-	d.fail(pointer(path, key), "must be a string, not "+jsonType(m[key]))
+	d.fail(pointer(path, key), "must be a string, not "+JSONType(m[key]))
 	return ""
 }
 
@@ -120,7 +120,7 @@ func (d *decoder) object(m map[string]any, key, path string) map[string]any {
 	case map[string]any:
 		return v
 	}
-	d.fail(pointer(path, key), "must be an object, not "+jsonType(m[key]))
+	d.fail(pointer(path, key), "must be an object, not "+JSONType(m[key]))
 	return nil
 }
 
@@ -208,7 +208,7 @@ func (d *decoder) activity(m map[string]any, path string) *WebActivity {
 		a.ExecutorProxy = v
 	default:
 		if truthy(v) {
-			d.fail(pointer(path, "executor_proxy"), "must be a string, not "+jsonType(v))
+			d.fail(pointer(path, "executor_proxy"), "must be a string, not "+JSONType(v))
 		}
 	}
 	switch a.Type {
@@ -225,7 +225,7 @@ func (d *decoder) activity(m map[string]any, path string) *WebActivity {
 		case json.Number:
 			a.Version = v.String()
 		default:
-			d.fail(pointer(path, "version"), "must be a string, not "+jsonType(v))
+			d.fail(pointer(path, "version"), "must be a string, not "+JSONType(v))
 		}
 		a.AlwaysUseLatest = truthy(m["always_use_latest"])
 		a.Constants = d.constants(d.object(m, "constants", path), pointer(path, "constants"))
@@ -356,7 +356,7 @@ func (d *decoder) constants(m map[string]any, path string) map[string]*WebConsta
 		cpath := pointer(path, key)
 		c, ok := v.(map[string]any)
 		if !ok {
-			d.fail(cpath, "must be an object, not "+jsonType(v))
+			d.fail(cpath, "must be an object, not "+JSONType(v))
 			continue
 		}
 		wc := &WebConstant{

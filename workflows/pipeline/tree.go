@@ -23,7 +23,7 @@ func DecodeTree(raw []byte) (Tree, error) {
 	}
 	t, ok := v.(map[string]any)
 	if !ok {
-		return nil, fmt.Errorf("the pipeline tree must be a JSON object, not %s", jsonType(v))
+		return nil, fmt.Errorf("the pipeline tree must be a JSON object, not %s", JSONType(v))
 	}
 	return t, nil
 }
@@ -54,8 +54,9 @@ func cloneValue(v any) any {
 	return v
 }
 
-// jsonType names the JSON type of a decoded value.
-func jsonType(v any) string {
+// JSONType names the JSON type of a decoded value, for messages ("must be
+// an object, got string").
+func JSONType(v any) string {
 	switch v.(type) {
 	case nil:
 		return "null"
