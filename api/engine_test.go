@@ -219,8 +219,12 @@ func TestEngine(t *testing.T) {
 		tree.Chain("start", "approve", "hold", "end")
 		tk := stacktest.NewSpace(t, s).Create(tree, nil)
 		stacktest.OK(t, tk.Operate("start"))
-		running := tk.WaitNode("approve", "RUNNING")
-		require.Equal(t, "CALLBACK", running.ScheduleType)
+		// RUNNING comes before the component has asked for a callback.
+		st := tk.WaitFor("approve waits for its callback", func(st stacktest.StateTree) bool {
+			n := st.Children[tk.Nodes["approve"]]
+			return n.State == "RUNNING" && n.ScheduleType == "CALLBACK"
+		})
+		running := st.Children[tk.Nodes["approve"]]
 		stacktest.Refused(t, tk.Node("approve", "callback", map[string]any{"version": "vstale", "data": 1}), "node version vstale not exist")
 		stacktest.OK(t, tk.Node("approve", "callback", map[string]any{"version": running.Version, "data": map[string]any{"who": "alice"}}))
 		tk.WaitNode("approve", "FINISHED")
