@@ -175,14 +175,7 @@ func (q *Queries) CredentialScopesSet(ctx context.Context, id int64, scopes []Cr
 // CredentialDelete deletes credential id of space and its scopes, for good;
 // ErrNotFound when there is none.
 func (q *Queries) CredentialDelete(ctx context.Context, spaceID, id int64) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM credentials WHERE id = $1 AND space_id = $2`, id, spaceID)
-	if err != nil {
-		return interpretError(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return affected(q.db.Exec(ctx, `DELETE FROM credentials WHERE id = $1 AND space_id = $2`, id, spaceID))
 }
 
 // CredentialListParams filter and page get_credential_list; empty strings

@@ -41,3 +41,15 @@ func interpretError(err error) error {
 	}
 	return err
 }
+
+// affected turns an Exec's result into ErrNotFound when it touched no row,
+// for writes addressed to one row by id.
+func affected(tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		return interpretError(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}

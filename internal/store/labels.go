@@ -344,12 +344,8 @@ func (q *Queries) LabelUpdate(ctx context.Context, p LabelUpdateParams) (Label, 
 	if p.LabelScope != nil {
 		set += `, label_scope = ` + arg(p.LabelScope)
 	}
-	tag, err := q.db.Exec(ctx, `UPDATE labels SET `+set+` WHERE id = $1`, args...)
-	if err != nil {
-		return Label{}, interpretError(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return Label{}, ErrNotFound
+	if err := affected(q.db.Exec(ctx, `UPDATE labels SET `+set+` WHERE id = $1`, args...)); err != nil {
+		return Label{}, err
 	}
 	return q.LabelGet(ctx, p.ID)
 }
@@ -358,14 +354,7 @@ func (q *Queries) LabelUpdate(ctx context.Context, p LabelUpdateParams) (Label, 
 // attachments to templates and tasks go with them (foreign keys cascade).
 // ErrNotFound when space has no such label.
 func (q *Queries) LabelDelete(ctx context.Context, spaceID, id int64) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM labels WHERE id = $1 AND space_id = $2`, id, spaceID)
-	if err != nil {
-		return interpretError(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return affected(q.db.Exec(ctx, `DELETE FROM labels WHERE id = $1 AND space_id = $2`, id, spaceID))
 }
 
 // LabelRefCount is how many live templates and tasks carry a label.

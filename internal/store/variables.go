@@ -105,14 +105,7 @@ func (q *Queries) SpaceVariableUpdate(ctx context.Context, p SpaceVariableUpdate
 // SpaceVariableDelete deletes variable id of space (for good, so its key can
 // be used again); ErrNotFound when there is none.
 func (q *Queries) SpaceVariableDelete(ctx context.Context, spaceID, id int64) error {
-	tag, err := q.db.Exec(ctx, `DELETE FROM space_variables WHERE id = $1 AND space_id = $2`, id, spaceID)
-	if err != nil {
-		return interpretError(err)
-	}
-	if tag.RowsAffected() == 0 {
-		return ErrNotFound
-	}
-	return nil
+	return affected(q.db.Exec(ctx, `DELETE FROM space_variables WHERE id = $1 AND space_id = $2`, id, spaceID))
 }
 
 // SpaceVariableListParams filter get_variable_list; empty strings do not
