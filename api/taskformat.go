@@ -158,19 +158,20 @@ func (f formatter) nodeDetail(root string, n workflows.NodeRecord, componentCode
 		return map[string]any{"id": n.ID, "name": n.Name, "error_ignorable": n.ErrorIgnorable, "state": workflows.StateReady,
 			"inputs": masked(n.Inputs), "outputs": []any{}, "ex_data": ""}
 	}
+	declared := f.declaredOutputs(componentCode)
 	m := f.nodeState(root, n)
 	delete(m, "children")
 	m["name"] = n.Name
 	m["history_id"] = -1
 	m["inputs"] = masked(n.Inputs)
-	m["outputs"] = f.outputs(masked(n.Outputs), componentCode)
+	m["outputs"] = outputTable(masked(n.Outputs), declared)
 	m["ex_data"] = secrets.MaskString(n.ExData)
 	hist := make([]map[string]any, len(n.Histories))
 	for i, h := range n.Histories {
 		hist[i] = map[string]any{
 			"id": i + 1, "history_id": i + 1, "node_id": n.ID, "retry": h.Retry, "loop": h.Loop, "skip": h.Skip,
 			"version": h.Version, "state": h.State, "inputs": masked(h.Inputs),
-			"outputs": f.outputs(masked(h.Outputs), componentCode), "ex_data": secrets.MaskString(h.ExData), "children": map[string]any{},
+			"outputs": outputTable(masked(h.Outputs), declared), "ex_data": secrets.MaskString(h.ExData), "children": map[string]any{},
 			"elapsed_time": f.elapsed(h.StartedAt, h.FinishedAt), "start_time": f.stateTime(h.StartedAt),
 			"finish_time": f.stateTime(h.FinishedAt),
 		}
@@ -182,43 +183,44 @@ func (f formatter) nodeDetail(root string, n workflows.NodeRecord, componentCode
 	return m
 }
 
-// outputs renders a node's outputs as BKFlow's table: with a component code,
-// its declared outputs first (preset, "" when missing), then the rest.
-func (f formatter) outputs(outputs map[string]any, componentCode string) []map[string]any {
+// outputTable renders a node's outputs as BKFlow's table: the declared outputs
+// first (preset, "" when missing), then the rest.
+func outputTable(values map[string]any, declared []activities.Field) []map[string]any {
 	out := []map[string]any{}
 	seen := map[string]bool{}
-	if componentCode != "" && f.registry != nil {
-		if spec, ok := f.specOf(componentCode); ok {
-			for _, field := range spec.Outputs {
-				v, ok := outputs[field.Key]
-				if !ok {
-					v = ""
-				}
-				out = append(out, map[string]any{"name": field.Name, "key": field.Key, "value": v, "preset": true})
-				seen[field.Key] = true
-			}
+	for _, field := range declared {
+		v, ok := values[field.Key]
+		if !ok {
+			v = ""
 		}
+		out = append(out, map[string]any{"name": field.Name, "key": field.Key, "value": v, "preset": true})
+		seen[field.Key] = true
 	}
-	keys := make([]string, 0, len(outputs))
-	for k := range outputs {
+	keys := make([]string, 0, len(values))
+	for k := range values {
 		if !seen[k] {
 			keys = append(keys, k)
 		}
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		out = append(out, map[string]any{"key": k, "value": outputs[k], "preset": false})
+		out = append(out, map[string]any{"key": k, "value": values[k], "preset": false})
 	}
 	return out
 }
 
-func (f formatter) specOf(code string) (activities.Spec, bool) {
+// declaredOutputs are the outputs the component with code declares (its
+// lowest registered version); none without a code or registry.
+func (f formatter) declaredOutputs(code string) []activities.Field {
+	if code == "" || f.registry == nil {
+		return nil
+	}
 	for _, s := range f.registry.List() {
 		if s.Code == code {
-			return s, true
+			return s.Outputs
 		}
 	}
-	return activities.Spec{}, false
+	return nil
 }
 
 // masked returns m with every sealed secret inside it masked: rendered
