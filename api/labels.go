@@ -79,6 +79,39 @@ const (
 	labelScopeCommon   = "common"
 )
 
+// labelIDsRequest is the body of a template's or task's update_labels.
+type labelIDsRequest struct {
+	LabelIDs []int64 `json:"label_ids" doc:"required; [] clears"`
+}
+
+// replaceLabels serves update_labels for a template or a task of space: it
+// checks the request's label_ids against scope and, in the same
+// transaction, hands them to set, which replaces the object's labels. It
+// answers the ids without duplicates.
+func replaceLabels(r *http.Request, st *store.Store, spaceID int64, scope string,
+	set func(ctx context.Context, q *store.Queries, ids []int64) error) (any, error) {
+	var req labelIDsRequest
+	if err := decodeBody(r, &req); err != nil {
+		return nil, err
+	}
+	if req.LabelIDs == nil {
+		return nil, fieldError("label_ids", msgRequired)
+	}
+	ctx := r.Context()
+	var ids []int64
+	err := st.InTx(ctx, func(q *store.Queries) error {
+		var err error
+		if ids, err = checkLabelIDs(ctx, q, spaceID, req.LabelIDs, scope, "label_ids"); err != nil {
+			return err
+		}
+		return set(ctx, q, ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
 // checkLabelIDs validates label ids to attach to a template or a task
 // (scope labelScopeTemplate or labelScopeTask) of space, with BKFlow's
 // messages under field: every label must exist in the space (or be a

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -200,27 +201,10 @@ func (h *tasksHandler) statesOf(r *http.Request) (any, error) {
 }
 
 func (h *tasksHandler) updateLabels(r *http.Request) (any, error) {
-	var req labelIDsRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	if req.LabelIDs == nil {
-		return nil, fieldError("label_ids", msgRequired)
-	}
-	ctx := r.Context()
-	t := taskFrom(ctx)
-	var ids []int64
-	err := h.store.InTx(ctx, func(q *store.Queries) error {
-		var err error
-		if ids, err = checkLabelIDs(ctx, q, t.SpaceID, req.LabelIDs, labelScopeTask, "label_ids"); err != nil {
-			return err
-		}
+	t := taskFrom(r.Context())
+	return replaceLabels(r, h.store, t.SpaceID, labelScopeTask, func(ctx context.Context, q *store.Queries, ids []int64) error {
 		return q.TaskLabelsSet(ctx, t.ID, ids)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return ids, nil
 }
 
 type deleteTasksRequest struct {

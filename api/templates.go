@@ -152,10 +152,6 @@ type rollbackTemplateRequest struct {
 	Version *string `json:"version" doc:"a released version"`
 }
 
-type labelIDsRequest struct {
-	LabelIDs []int64 `json:"label_ids" doc:"required; [] clears"`
-}
-
 type validateTreeRequest struct {
 	PipelineTree json.RawMessage `json:"pipeline_tree" doc:"required: a web-form tree"`
 }
@@ -688,31 +684,47 @@ func (h *templatesHandler) describe(ctx context.Context, t store.Template, forma
 	return templateDetailJSON{templateJSON: base, PipelineTree: raw}, nil
 }
 
+// checkVersion validates the version of a release or rollback request.
+func checkVersion(v *string) (string, error) {
+	fe := FieldErrors{}
+	version := checkString(fe, "version", v, 32, true)
+	return version, fe.Err()
+}
+
+// lockVersioned locks template t for a release or rollback, refusing with
+// refused when its space has flow_versioning off.
+func (h *templatesHandler) lockVersioned(ctx context.Context, q *store.Queries, t store.Template, refused string) (store.Template, error) {
+	versioning, err := h.flowVersioning(ctx, q, t.SpaceID)
+	if err != nil {
+		return store.Template{}, err
+	}
+	if !versioning {
+		return store.Template{}, refusal("%s", refused)
+	}
+	locked, err := q.TemplateLock(ctx, t.ID)
+	if err != nil {
+		return store.Template{}, fmt.Errorf("lock template: %w", err)
+	}
+	return locked, nil
+}
+
 func (h *templatesHandler) release(r *http.Request) (any, error) {
 	var req releaseTemplateRequest
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	fe := FieldErrors{}
-	version := checkString(fe, "version", req.Version, 32, true)
-	if err := fe.Err(); err != nil {
+	version, err := checkVersion(req.Version)
+	if err != nil {
 		return nil, err
 	}
 	ctx := r.Context()
 	t := templateFrom(ctx)
 	operator := callerFrom(ctx).Username
 	var out templateDetailJSON
-	err := h.store.InTx(ctx, func(q *store.Queries) error {
-		versioning, err := h.flowVersioning(ctx, q, t.SpaceID)
+	err = h.store.InTx(ctx, func(q *store.Queries) error {
+		t, err := h.lockVersioned(ctx, q, t, "当前空间未开启版本管理，无法发布模板")
 		if err != nil {
 			return err
-		}
-		if !versioning {
-			return refusal("当前空间未开启版本管理，无法发布模板")
-		}
-		t, err := q.TemplateLock(ctx, t.ID)
-		if err != nil {
-			return fmt.Errorf("lock template: %w", err)
 		}
 		released, err := q.SnapshotVersions(ctx, t.ID)
 		if err != nil {
@@ -779,25 +791,17 @@ func (h *templatesHandler) rollback(r *http.Request) (any, error) {
 	if err := decodeBody(r, &req); err != nil {
 		return nil, err
 	}
-	fe := FieldErrors{}
-	version := checkString(fe, "version", req.Version, 32, true)
-	if err := fe.Err(); err != nil {
+	version, err := checkVersion(req.Version)
+	if err != nil {
 		return nil, err
 	}
 	ctx := r.Context()
 	t := templateFrom(ctx)
 	operator := callerFrom(ctx).Username
 	var out json.RawMessage
-	err := h.store.InTx(ctx, func(q *store.Queries) error {
-		versioning, err := h.flowVersioning(ctx, q, t.SpaceID)
-		if err != nil {
+	err = h.store.InTx(ctx, func(q *store.Queries) error {
+		if _, err := h.lockVersioned(ctx, q, t, "当前空间未开启版本管理，无法回滚模板"); err != nil {
 			return err
-		}
-		if !versioning {
-			return refusal("当前空间未开启版本管理，无法回滚模板")
-		}
-		if _, err := q.TemplateLock(ctx, t.ID); err != nil {
-			return fmt.Errorf("lock template: %w", err)
 		}
 		snap, err := q.SnapshotByVersion(ctx, t.ID, version)
 		if errors.Is(err, store.ErrNotFound) {
@@ -829,27 +833,10 @@ func (h *templatesHandler) rollback(r *http.Request) (any, error) {
 }
 
 func (h *templatesHandler) updateLabels(r *http.Request) (any, error) {
-	var req labelIDsRequest
-	if err := decodeBody(r, &req); err != nil {
-		return nil, err
-	}
-	if req.LabelIDs == nil {
-		return nil, fieldError("label_ids", msgRequired)
-	}
-	ctx := r.Context()
-	t := templateFrom(ctx)
-	var ids []int64
-	err := h.store.InTx(ctx, func(q *store.Queries) error {
-		var err error
-		if ids, err = checkLabelIDs(ctx, q, t.SpaceID, req.LabelIDs, labelScopeTemplate, "label_ids"); err != nil {
-			return err
-		}
+	t := templateFrom(r.Context())
+	return replaceLabels(r, h.store, t.SpaceID, labelScopeTemplate, func(ctx context.Context, q *store.Queries, ids []int64) error {
 		return q.TemplateLabelsSet(ctx, t.ID, ids)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return ids, nil
 }
 
 func (h *templatesHandler) validateTree(r *http.Request) (any, error) {
