@@ -59,9 +59,10 @@ func (tr *taskRunner) start(ctx context.Context, t store.Task, sp store.Space, o
 	if !ok {
 		return operationError("task already started")
 	}
+	custom := customContext(t)
 	in := workflows.TaskInput{
 		TaskID: t.ID, SpaceID: t.SpaceID, Name: t.Name, Creator: t.Creator, Tree: &tree,
-		System: systemVars(t), TaskQueue: t.TaskQueue, Limits: tr.limits,
+		System: systemVars(t, custom), TaskQueue: t.TaskQueue, Limits: tr.limits,
 	}
 	if len(vars) > 0 {
 		// A snapshot at start, as BKFlow takes it: later edits do not reach
@@ -97,7 +98,8 @@ func (tr *taskRunner) start(ctx context.Context, t store.Task, sp store.Space, o
 	}, workflows.TaskWorkflow, in)
 	// Every span of the task's workflow, activities and child tasks carries
 	// its custom_span_attributes (through the tracing interceptor's baggage).
-	ctx, _ = telemetry.WithSpanAttributes(ctx, spanAttributes(t))
+	spanAttrs, _ := custom["custom_span_attributes"].(map[string]any)
+	ctx, _ = telemetry.WithSpanAttributes(ctx, spanAttrs)
 	handle, err := tr.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: startOp,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -252,34 +254,29 @@ func (tr *taskRunner) previewClosed(t store.Task, nodeID string) (workflows.Node
 		ErrorIgnorable: n.ErrorIgnorable, Inputs: map[string]any{}, Outputs: map[string]any{}}, nil
 }
 
-// systemVars are the ${_system.*} attributes known when a task starts.
-func systemVars(t store.Task) map[string]any {
-	sys := map[string]any{
-		"task_id": t.ID, "task_name": t.Name, "task_space_id": t.SpaceID, "is_mock": t.CreateMethod == "MOCK",
-		"task_scope_type": deref(t.ScopeType), "task_scope_value": deref(t.ScopeValue),
-	}
+// customContext is the task's extra_info.custom_context: credentials,
+// custom_span_attributes and whatever else the caller gave.
+func customContext(t store.Task) map[string]any {
 	var extra struct {
 		CustomContext map[string]any `json:"custom_context"`
-	}
-	if json.Unmarshal(t.ExtraInfo, &extra) == nil {
-		for k, v := range extra.CustomContext {
-			sys[k] = v
-		}
-	}
-	return sys
-}
-
-// spanAttributes reads extra_info.custom_context.custom_span_attributes.
-func spanAttributes(t store.Task) map[string]any {
-	var extra struct {
-		CustomContext struct {
-			SpanAttributes map[string]any `json:"custom_span_attributes"`
-		} `json:"custom_context"`
 	}
 	if json.Unmarshal(t.ExtraInfo, &extra) != nil {
 		return nil
 	}
-	return extra.CustomContext.SpanAttributes
+	return extra.CustomContext
+}
+
+// systemVars are the ${_system.*} attributes known when a task starts: the
+// task's own, then its custom context.
+func systemVars(t store.Task, custom map[string]any) map[string]any {
+	sys := map[string]any{
+		"task_id": t.ID, "task_name": t.Name, "task_space_id": t.SpaceID, "is_mock": t.CreateMethod == "MOCK",
+		"task_scope_type": deref(t.ScopeType), "task_scope_value": deref(t.ScopeValue),
+	}
+	for k, v := range custom {
+		sys[k] = v
+	}
+	return sys
 }
 
 func deref(s *string) string {
