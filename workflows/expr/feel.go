@@ -155,72 +155,43 @@ func (p *feelParser) describe(t feelTok) string {
 }
 
 func (p *feelParser) expr() (feelNode, error) {
-	l, err := p.conjunction()
-	if err != nil {
-		return nil, err
-	}
-	for p.isName("or") {
-		t := p.peek()
-		p.i++
-		r, err := p.conjunction()
-		if err != nil {
-			return nil, err
-		}
-		l = &feelBinary{op: "or", l: l, r: r, pos: t.pos}
-	}
-	return l, nil
+	return p.leftAssoc(p.conjunction, func() bool { return p.isName("or") })
 }
 
 func (p *feelParser) conjunction() (feelNode, error) {
-	l, err := p.comparison()
-	if err != nil {
-		return nil, err
-	}
-	for p.isName("and") {
-		t := p.peek()
-		p.i++
-		r, err := p.comparison()
-		if err != nil {
-			return nil, err
-		}
-		l = &feelBinary{op: "and", l: l, r: r, pos: t.pos}
-	}
-	return l, nil
+	return p.leftAssoc(p.comparison, func() bool { return p.isName("and") })
 }
 
 func (p *feelParser) comparison() (feelNode, error) {
-	l, err := p.equality()
+	return p.leftAssoc(p.equality, func() bool { return p.isOp("<", ">", "<=", ">=") })
+}
+
+func (p *feelParser) equality() (feelNode, error) {
+	l, err := p.leftAssoc(p.primary, func() bool { return p.isOp("=", "!=") })
 	if err != nil {
 		return nil, err
 	}
-	for p.isOp("<", ">", "<=", ">=") {
-		t := p.peek()
-		p.i++
-		r, err := p.equality()
-		if err != nil {
-			return nil, err
-		}
-		l = &feelBinary{op: t.text, l: l, r: r, pos: t.pos}
+	if p.isOp("+", "-", "*", "/", "**") {
+		return nil, p.errAt(p.peek(), "arithmetic (%s) is not supported in conditions", p.peek().text)
 	}
 	return l, nil
 }
 
-func (p *feelParser) equality() (feelNode, error) {
-	l, err := p.primary()
+// leftAssoc parses operand (op operand)... while at matches an operator,
+// folding to the left: one precedence level of the grammar.
+func (p *feelParser) leftAssoc(operand func() (feelNode, error), at func() bool) (feelNode, error) {
+	l, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	for p.isOp("=", "!=") {
+	for at() {
 		t := p.peek()
 		p.i++
-		r, err := p.primary()
+		r, err := operand()
 		if err != nil {
 			return nil, err
 		}
 		l = &feelBinary{op: t.text, l: l, r: r, pos: t.pos}
-	}
-	if p.isOp("+", "-", "*", "/", "**") {
-		return nil, p.errAt(p.peek(), "arithmetic (%s) is not supported in conditions", p.peek().text)
 	}
 	return l, nil
 }
