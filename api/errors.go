@@ -93,6 +93,12 @@ func msgMaxLength(n int) string {
 	return fmt.Sprintf("Ensure this field has no more than %d characters.", n)
 }
 
+// refusal is a request the current state does not allow, in BKFlow's
+// envelope: code 400 and the message as it is.
+func refusal(format string, args ...any) error {
+	return &Error{Status: http.StatusOK, Code: codeValidation, Message: fmt.Sprintf(format, args...)}
+}
+
 func errUnauthorized(msg string) error {
 	return &Error{Status: http.StatusUnauthorized, Code: http.StatusUnauthorized, Message: msg}
 }

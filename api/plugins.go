@@ -227,16 +227,16 @@ func (h *pluginsHandler) schema(r *http.Request) (any, error) {
 	}
 	switch pluginType {
 	case pluginTypeRemote:
-		return nil, pluginRefusal(fmt.Sprintf("未找到蓝鲸标准插件 '%s'", code))
+		return nil, refusal("未找到蓝鲸标准插件 '%s'", code)
 	case pluginTypeUniform:
-		return nil, pluginRefusal(fmt.Sprintf("未找到 API 插件 '%s'", code))
+		return nil, refusal("未找到 API 插件 '%s'", code)
 	}
 	s, _, ok := pluginResolveSpec(h.registry.List(), code, version)
 	if !ok {
 		if pluginType == pluginTypeComponent {
-			return nil, pluginRefusal(fmt.Sprintf("未找到内置插件 code '%s'", code))
+			return nil, refusal("未找到内置插件 code '%s'", code)
 		}
-		return nil, pluginRefusal(fmt.Sprintf("未找到插件 code '%s'", code))
+		return nil, refusal("未找到插件 code '%s'", code)
 	}
 	return pluginDetail(s), nil
 }
@@ -259,11 +259,11 @@ func (h *pluginsHandler) outputs(r *http.Request) (any, error) {
 	if version != "" {
 		i := slices.IndexFunc(specs, func(s activities.Spec) bool { return s.Code == code && s.Version == version })
 		if i < 0 {
-			return nil, pluginRefusal(fmt.Sprintf("插件 %s 版本 %s 不存在", code, version))
+			return nil, refusal("插件 %s 版本 %s 不存在", code, version)
 		}
 		s = specs[i]
 	} else if !ok {
-		return nil, pluginRefusal(fmt.Sprintf("插件 %s 不存在", code))
+		return nil, refusal("插件 %s 不存在", code)
 	}
 	out := make([]pluginRawOutputJSON, len(s.Outputs))
 	for i, f := range s.Outputs {
@@ -272,12 +272,6 @@ func (h *pluginsHandler) outputs(r *http.Request) (any, error) {
 	}
 	return pluginOutputsJSON{Output: out, Desc: s.Description, GroupName: s.Group, Name: s.Name,
 		Code: s.Code, Version: s.Version, IsDefaultVersion: s.Version == latest.Version}, nil
-}
-
-// pluginRefusal is BKFlow's refusal of a plugin query: code 400 with a text
-// (not a field map).
-func pluginRefusal(msg string) error {
-	return &Error{Status: http.StatusOK, Code: codeValidation, Message: msg}
 }
 
 // pluginDetail renders a component with its inputs and outputs.

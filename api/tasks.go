@@ -266,7 +266,7 @@ func (h *tasksHandler) operateNode(r *http.Request) (any, error) {
 func operationResult(err error) error {
 	var op *errOperation
 	if errors.As(err, &op) {
-		return &Error{Status: http.StatusOK, Code: codeValidation, Message: "task operation error: " + op.msg}
+		return refusal("task operation error: %s", op.msg)
 	}
 	return err
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"regexp"
 	"strings"
 
@@ -209,12 +208,6 @@ func checkNewVersion(version string, released []string) error {
 		}
 	}
 	return nil
-}
-
-// refusal is a request the current state does not allow, in BKFlow's
-// envelope: code 400 and the message as it is.
-func refusal(format string, args ...any) error {
-	return &Error{Status: http.StatusOK, Code: codeValidation, Message: fmt.Sprintf(format, args...)}
 }
 
 // latestVersion is the greatest released version ("" when none).
