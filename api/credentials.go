@@ -7,10 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/store"
@@ -386,17 +383,6 @@ func (h *credentialsHandler) create(r *http.Request) (any, error) {
 	return h.display(out)
 }
 
-// credentialPathID reads {credential_id}; a malformed id is refused like an
-// unknown route.
-func credentialPathID(r *http.Request) (int64, error) {
-	raw := chi.URLParam(r, "credential_id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if !digits.MatchString(raw) || err != nil {
-		return 0, errNotFound(fmt.Sprintf("credential_id must be an integer, got %q", raw))
-	}
-	return id, nil
-}
-
 // errCredentialMissing refuses a credential id the space has not.
 func errCredentialMissing(spaceID, id int64) error {
 	return &Error{Status: http.StatusOK, Code: http.StatusNotFound,
@@ -404,7 +390,7 @@ func errCredentialMissing(spaceID, id int64) error {
 }
 
 func (h *credentialsHandler) update(r *http.Request) (any, error) {
-	id, err := credentialPathID(r)
+	id, err := pathID(r, "credential_id")
 	if err != nil {
 		return nil, err
 	}
@@ -519,7 +505,7 @@ func (h *credentialsHandler) update(r *http.Request) (any, error) {
 }
 
 func (h *credentialsHandler) detail(r *http.Request) (any, error) {
-	id, err := credentialPathID(r)
+	id, err := pathID(r, "credential_id")
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +543,7 @@ func (h *credentialsHandler) list(r *http.Request) (any, error) {
 }
 
 func (h *credentialsHandler) delete(r *http.Request) (any, error) {
-	id, err := credentialPathID(r)
+	id, err := pathID(r, "credential_id")
 	if err != nil {
 		return nil, err
 	}

@@ -15,8 +15,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/bkflow/bkflow/internal/store"
 )
 
@@ -547,17 +545,6 @@ func (h *labelsHandler) tree(r *http.Request) (any, error) {
 	return listResult{Data: out, Count: count}, nil
 }
 
-// labelPathID reads {label_id}; a malformed id is refused like an unknown
-// route.
-func labelPathID(r *http.Request) (int64, error) {
-	raw := chi.URLParam(r, "label_id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if !digits.MatchString(raw) || err != nil {
-		return 0, errNotFound(fmt.Sprintf("label_id must be an integer, got %q", raw))
-	}
-	return id, nil
-}
-
 // errLabelMissing refuses a label id the space has not (BKFlow's message,
 // with code 404).
 func errLabelMissing(spaceID, id int64) error {
@@ -591,7 +578,7 @@ func ownLabel(ctx context.Context, q *store.Queries, spaceID, id int64) (store.L
 }
 
 func (h *labelsHandler) detail(r *http.Request) (any, error) {
-	id, err := labelPathID(r)
+	id, err := pathID(r, "label_id")
 	if err != nil {
 		return nil, err
 	}
@@ -607,7 +594,7 @@ func (h *labelsHandler) detail(r *http.Request) (any, error) {
 }
 
 func (h *labelsHandler) update(r *http.Request) (any, error) {
-	id, err := labelPathID(r)
+	id, err := pathID(r, "label_id")
 	if err != nil {
 		return nil, err
 	}
@@ -708,7 +695,7 @@ func (h *labelsHandler) update(r *http.Request) (any, error) {
 }
 
 func (h *labelsHandler) delete(r *http.Request) (any, error) {
-	id, err := labelPathID(r)
+	id, err := pathID(r, "label_id")
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,15 @@ package api
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/go-chi/chi/v5"
 )
 
 // Pagination of BKFlow's interface lists: offset default 0, limit default
@@ -116,4 +119,18 @@ func parseBool(s string) (value, ok bool) {
 		return false, true
 	}
 	return false, false
+}
+
+// digits matches a path id: decimal digits only (no sign, no spaces).
+var digits = regexp.MustCompile(`^[0-9]+$`)
+
+// pathID reads the integer path parameter name; a malformed id is refused
+// like an unknown route (404), naming the parameter.
+func pathID(r *http.Request, name string) (int64, error) {
+	raw := chi.URLParam(r, name)
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if !digits.MatchString(raw) || err != nil {
+		return 0, errNotFound(fmt.Sprintf("%s must be an integer, got %q", name, raw))
+	}
+	return id, nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -305,18 +304,15 @@ func taskFrom(ctx context.Context) store.Task {
 	return t
 }
 
-var digits = regexp.MustCompile(`^[0-9]+$`)
-
 // loadTask resolves {task_id} within the loaded space: a task of another
 // space, a deleted task or an unknown id are refused alike.
 func loadTask(st *store.Store, a adapter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			raw := chi.URLParam(r, "task_id")
 			sp := spaceFrom(r.Context())
-			id, err := strconv.ParseInt(raw, 10, 64)
-			if !digits.MatchString(raw) || err != nil {
-				a.fail(w, r, errNotFound(fmt.Sprintf("task_id must be an integer, got %q", raw)))
+			id, err := pathID(r, "task_id")
+			if err != nil {
+				a.fail(w, r, err)
 				return
 			}
 			t, err := st.TaskGet(r.Context(), id)

@@ -10,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-chi/chi/v5"
-
 	"github.com/bkflow/bkflow/api/spaceconfig"
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/secrets"
@@ -874,11 +872,10 @@ func templateFrom(ctx context.Context) store.Template {
 func loadTemplate(st *store.Store, a adapter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			raw := chi.URLParam(r, "template_id")
 			sp := spaceFrom(r.Context())
-			id, err := strconv.ParseInt(raw, 10, 64)
-			if !digits.MatchString(raw) || err != nil {
-				a.fail(w, r, errNotFound(fmt.Sprintf("template_id must be an integer, got %q", raw)))
+			id, err := pathID(r, "template_id")
+			if err != nil {
+				a.fail(w, r, err)
 				return
 			}
 			t, err := st.TemplateGet(r.Context(), id)

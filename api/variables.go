@@ -7,10 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-
-	"github.com/go-chi/chi/v5"
 
 	"github.com/bkflow/bkflow/internal/store"
 )
@@ -197,24 +194,13 @@ func (h *variablesHandler) create(r *http.Request) (any, error) {
 	return h.toJSON(v), nil
 }
 
-// variablePathID reads {variable_id}; a malformed id is refused like an
-// unknown route.
-func variablePathID(r *http.Request) (int64, error) {
-	raw := chi.URLParam(r, "variable_id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if !digits.MatchString(raw) || err != nil {
-		return 0, errNotFound(fmt.Sprintf("variable_id must be an integer, got %q", raw))
-	}
-	return id, nil
-}
-
 // errVariableMissing refuses a variable id the space has not.
 func errVariableMissing(id int64) error {
 	return &Error{Status: http.StatusOK, Code: http.StatusNotFound, Message: fmt.Sprintf("变量不存在或已被删除: variable_id=%d", id)}
 }
 
 func (h *variablesHandler) update(r *http.Request) (any, error) {
-	id, err := variablePathID(r)
+	id, err := pathID(r, "variable_id")
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +253,7 @@ func (h *variablesHandler) update(r *http.Request) (any, error) {
 }
 
 func (h *variablesHandler) delete(r *http.Request) (any, error) {
-	id, err := variablePathID(r)
+	id, err := pathID(r, "variable_id")
 	if err != nil {
 		return nil, err
 	}
