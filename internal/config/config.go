@@ -83,6 +83,13 @@ type Config struct {
 	// `bkflow worker` processes beside it).
 	DevWorker bool `mapstructure:"dev-worker"`
 
+	// IAMClients are the app codes that may call the IAM auth, query and
+	// grant APIs of bkflow's own system; "*" admits every app.
+	IAMClients []string `mapstructure:"iam-clients"`
+	// IAMReloadInterval is how often the API looks for IAM changes other
+	// processes made (its own writes apply at once).
+	IAMReloadInterval time.Duration `mapstructure:"iam-reload-interval"`
+
 	// SecretKeys are base64 AES-256 keys sealing credentials at rest (in
 	// PostgreSQL and in Temporal histories). The first seals; all open. Empty
 	// in dev means "generate one once and keep it in DataDir"; elsewhere it
