@@ -83,6 +83,9 @@ type Config struct {
 	// `bkflow worker` processes beside it).
 	DevWorker bool `mapstructure:"dev-worker"`
 
+	// SystemAdmins are usernames allowed everything: BKFlow's system
+	// administrators and BlueKing IAM's super users.
+	SystemAdmins []string `mapstructure:"system-admins"`
 	// IAMClients are the app codes that may call the IAM auth, query and
 	// grant APIs of bkflow's own system; "*" admits every app.
 	IAMClients []string `mapstructure:"iam-clients"`

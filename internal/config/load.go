@@ -72,6 +72,8 @@ func Options() []Option {
 			Usage: "how many spaces one app may own"},
 		{Key: "app-whitelist", Default: []string{}, Groups: GroupHTTP,
 			Usage: "app codes allowed to create spaces on behalf of another app_code (comma-separated)"},
+		{Key: "system-admins", Default: []string{}, Groups: GroupHTTP,
+			Usage: "usernames that may do anything in every space: the /sdk endpoints and IAM decisions let them through (comma-separated)"},
 		{Key: "iam-clients", Default: []string{}, Groups: GroupHTTP,
 			Usage: "app codes that may call the IAM auth, query and grant APIs of bkflow's own system (comma-separated; * for every app; dev adds bkflow-dev)"},
 		{Key: "iam-reload-interval", Default: time.Second, Groups: GroupHTTP,
