@@ -24,6 +24,7 @@ import (
 	"github.com/bkflow/bkflow/internal/store"
 	"github.com/bkflow/bkflow/internal/telemetry"
 	"github.com/bkflow/bkflow/internal/version"
+	"github.com/bkflow/bkflow/policy"
 	"github.com/bkflow/bkflow/workflows"
 	"github.com/bkflow/bkflow/workflows/pipeline"
 )
@@ -49,6 +50,8 @@ type Deps struct {
 	Components   *activities.Registry
 	// Sealer seals credentials; without a key they are refused.
 	Sealer *secrets.Sealer `optional:"true"`
+	// Policy is the IAM decision point (auth, query, grants, list filters).
+	Policy *policy.Service
 }
 
 // NewRouter builds the API's handler: middleware (request id → tracing →
@@ -134,6 +137,12 @@ func NewRouter(d Deps) (http.Handler, error) {
 	(&variablesHandler{store: d.Store, fmt: f}).routes(inSpace)
 	(&credentialsHandler{store: d.Store, sealer: d.Sealer, fmt: f}).routes(inSpace)
 	(&pluginsHandler{registry: d.Components, store: d.Store}).routes(inSpace)
+
+	iamA := iamAdapter{log: d.Telemetry.Logger}
+	iamGuard := authenticateIAMClient(d.Apps, iamA)
+	(&iamDecisions{svc: d.Policy}).routes(rs, iamA, iamGuard)
+	(&iamGroups{svc: d.Policy}).routes(rs, iamA, iamGuard)
+	(&iamGrants{svc: d.Policy}).routes(rs, iamA, iamGuard)
 
 	specJSON, err = json.MarshalIndent(spec, "", "  ")
 	if err != nil {

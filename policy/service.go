@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -326,4 +327,72 @@ func (s *Service) Members(ctx context.Context, group string) ([]Member, error) {
 		out[i] = Member{Type: SubjectUser, ID: m.UserID, ExpiredAt: m.ExpiredAt}
 	}
 	return out, nil
+}
+
+// Change computes a subject's new condition for an action from its current
+// one (exists false when it has none); keep false deletes the policy.
+type Change func(current Condition, exists bool) (next Condition, keep bool, err error)
+
+// Update applies change to the subject's policy for the action of system,
+// serialised with other updates of that policy, and stores the result valid
+// until expiredAt. It returns the policy id (0 when deleted).
+func (s *Service) Update(ctx context.Context, system, action string, subject Subject, expiredAt int64, change Change) (int64, error) {
+	if _, err := s.action(system, action); err != nil {
+		return 0, err
+	}
+	var id int64
+	err := s.write(ctx, func(q *store.Queries) error {
+		if err := q.IAMPolicyLock(ctx, system, action, subject.Type, subject.ID); err != nil {
+			return err
+		}
+		cur, err := q.IAMPolicyGetForUpdate(ctx, system, action, subject.Type, subject.ID)
+		exists := err == nil
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		var cond Condition
+		if exists {
+			if cond, err = ParseExpression(cur.Expression); err != nil {
+				return fmt.Errorf("stored policy %d: %w", cur.ID, err)
+			}
+		}
+		next, keep, err := change(cond, exists)
+		if err != nil {
+			return err
+		}
+		if !keep {
+			if exists {
+				return q.IAMPolicyDelete(ctx, cur.ID)
+			}
+			return nil
+		}
+		if _, err := next.DNF(); err != nil {
+			return badRequest("%v", err)
+		}
+		expr, err := json.Marshal(next)
+		if err != nil {
+			return err
+		}
+		if exists && cur.ExpiredAt > expiredAt {
+			expiredAt = cur.ExpiredAt
+		}
+		p, err := q.IAMPolicyUpsert(ctx, store.IAMPolicy{SystemID: system, ActionID: action, SubjectType: subject.Type,
+			SubjectID: subject.ID, Expression: string(expr), ExpiredAt: expiredAt})
+		id = p.ID
+		return err
+	})
+	return id, err
+}
+
+// RegisterSystem stores a model another system registers with bkflow (its
+// id must not be bkflow's own).
+func (s *Service) RegisterSystem(ctx context.Context, m *model.Model) error {
+	if m.System.ID == System {
+		return badRequest("system %s is bkflow's own and cannot be registered", System)
+	}
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q *store.Queries) error { return q.IAMSystemUpsert(ctx, m.System.ID, raw) })
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/api"
+	"github.com/bkflow/bkflow/policy"
 	"github.com/bkflow/bkflow/internal/apps"
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/localpg"
@@ -79,6 +80,8 @@ func runDev(ctx context.Context, e env, cfg *config.Config) error {
 		}
 		cfg.SecretKeys = []string{key}
 	}
+	// The development app administers bkflow's IAM system in dev.
+	cfg.IAMClients = append(cfg.IAMClients, DevAppCode)
 	var (
 		httpServer *api.Server
 		embedded   *temporaldev.Server
@@ -127,6 +130,7 @@ func runDev(ctx context.Context, e env, cfg *config.Config) error {
 		}),
 		temporalclient.Module,
 		devWorkers(cfg),
+		policy.Module,
 		api.Module,
 		fx.Invoke(api.Serve),
 		fx.Populate(&httpServer),

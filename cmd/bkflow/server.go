@@ -6,6 +6,7 @@ import (
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/api"
+	"github.com/bkflow/bkflow/policy"
 	"github.com/bkflow/bkflow/internal/config"
 )
 
@@ -28,6 +29,7 @@ func newServerCommand(e env) *cobra.Command {
 				fxCluster(cfg),
 				activities.Module,
 				activities.Builtins(),
+				policy.Module,
 				api.Module,
 				fx.Invoke(api.Serve),
 			)

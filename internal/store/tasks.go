@@ -286,8 +286,10 @@ type TaskFilter struct {
 	// LabelIDs keeps tasks with any of these labels; a non-nil empty list
 	// matches nothing.
 	LabelIDs []int64
-	Offset   int
-	Limit    int
+	// Where is an extra condition on the tasks table (a permission filter).
+	Where  *Condition
+	Offset int
+	Limit  int
 }
 
 // taskListColumns are the columns of list rows: the trees and final state
@@ -339,6 +341,11 @@ func (q *Queries) TaskList(ctx context.Context, f TaskFilter) ([]Task, int, erro
 	}
 	if f.LabelIDs != nil {
 		add(`EXISTS (SELECT 1 FROM task_labels tl WHERE tl.task_id = tasks.id AND tl.label_id = ANY(?))`, f.LabelIDs)
+	}
+	if f.Where != nil {
+		var c string
+		c, args = f.Where.render(args)
+		where = append(where, c)
 	}
 	cond := strings.Join(where, " AND ")
 	var count int

@@ -213,6 +213,9 @@ func (q *Queries) TemplatesLive(ctx context.Context, spaceID int64, ids []int64)
 
 // TemplateFilter selects templates for get_template_list.
 type TemplateFilter struct {
+	// Where is an extra condition on the templates table, aliased t (a
+	// permission filter).
+	Where         *Condition
 	SpaceID       int64
 	IDs           []int64
 	Name          string
@@ -276,6 +279,11 @@ func (q *Queries) TemplateList(ctx context.Context, f TemplateFilter) ([]Templat
 	}
 	if f.LabelIDs != nil {
 		add(`EXISTS (SELECT 1 FROM template_labels tl WHERE tl.template_id = t.id AND tl.label_id = ANY(?))`, f.LabelIDs)
+	}
+	if f.Where != nil {
+		var c string
+		c, args = f.Where.render(args)
+		where = append(where, c)
 	}
 	cond := strings.Join(where, " AND ")
 	var count int
