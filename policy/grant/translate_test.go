@@ -134,7 +134,7 @@ func TestMergeAndRemove(t *testing.T) {
 func TestRequestValidate(t *testing.T) {
 	base := func() Request {
 		return Request{Operate: "grant", System: "bkflow", Action: &ActionRef{ID: "task_view"},
-			Subject: policy.Subject{Type: "user", ID: "carol"},
+			Subject:   policy.Subject{Type: "user", ID: "carol"},
 			Resources: []ResourceSelect{{System: "bkflow", Type: "task", Path: []Node{n("space", "1")}}}}
 	}
 	if err := base().Validate(KindPath); err != nil {

@@ -64,11 +64,11 @@ type SelectionRef struct {
 
 // RelatedResourceType is one resource an action applies to.
 type RelatedResourceType struct {
-	SystemID                   string         `json:"system_id"`
-	ID                         string         `json:"id"`
-	NameAlias                  string         `json:"name_alias,omitempty"`
-	NameAliasEn                string         `json:"name_alias_en,omitempty"`
-	SelectionMode              string         `json:"selection_mode,omitempty"`
+	SystemID                  string         `json:"system_id"`
+	ID                        string         `json:"id"`
+	NameAlias                 string         `json:"name_alias,omitempty"`
+	NameAliasEn               string         `json:"name_alias_en,omitempty"`
+	SelectionMode             string         `json:"selection_mode,omitempty"`
 	RelatedInstanceSelections []SelectionRef `json:"related_instance_selections"`
 }
 

@@ -146,8 +146,8 @@ func TestMarshalShapes(t *testing.T) {
 	for in, want := range map[string]string{
 		`{}`: `{}`,
 		`{"op":"AND","content":[{"op":"eq","field":"task.id","value":"1"}]}`: `{"op":"AND","content":[{"op":"eq","field":"task.id","value":"1"}]}`,
-		`{"op":"in","field":"task.id","value":["1",2]}`:                     `{"op":"in","field":"task.id","value":["1",2]}`,
-		`{"op":"OR","content":[]}`:                                          `{"op":"OR","content":[]}`,
+		`{"op":"in","field":"task.id","value":["1",2]}`:                      `{"op":"in","field":"task.id","value":["1",2]}`,
+		`{"op":"OR","content":[]}`:                                           `{"op":"OR","content":[]}`,
 	} {
 		e, err := Parse([]byte(in))
 		if err != nil {
