@@ -19,11 +19,15 @@ type iamTable struct {
 	Col string
 	// Strings are the plain string attributes and their columns.
 	Strings map[string]string
+	// NoPath: the type's _bk_iam_path_ is always empty (spaces).
+	NoPath bool
 }
 
 var (
 	taskTable = iamTable{Type: "task", Col: "tasks.", Strings: map[string]string{
 		"creator": "creator", "name": "name", "scope_type": "scope_type", "scope_value": "scope_value"}}
+	spaceTable = iamTable{Type: "space", Col: "spaces.", NoPath: true, Strings: map[string]string{
+		"creator": "creator", "name": "name"}}
 	templateTable = iamTable{Type: "template", Col: "t.", Strings: map[string]string{
 		"creator": "creator", "name": "name", "scope_type": "scope_type", "scope_value": "scope_value"}}
 )
@@ -80,7 +84,7 @@ func (c *sqlBuilder) expr(t iamTable, e wire.Expr) {
 			return
 		}
 	case wire.OpContains, wire.OpNotContains:
-		if isArray || typ != t.Type || attr != policy.IAMPath {
+		if isArray || typ != t.Type || attr != policy.IAMPath || t.NoPath {
 			c.w("FALSE") // only _bk_iam_path_ is a list attribute
 			return
 		}
@@ -103,6 +107,8 @@ func (c *sqlBuilder) expr(t iamTable, e wire.Expr) {
 	switch {
 	case attr == "id":
 		c.id(t, e.Op, vals)
+	case attr == policy.IAMPath && t.NoPath:
+		c.bool(negative) // an empty list: only negative operators hold
 	case attr == policy.IAMPath:
 		c.path(t, e.Op, vals)
 	case t.Strings[attr] != "":

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -46,7 +47,7 @@ func tracing(tp trace.TracerProvider, prop propagation.TextMapPropagator) func(h
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx := prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 			ctx, span := tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
-				trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", r.URL.Path)))
+				trace.WithAttributes(attribute.String("http.request.method", r.Method), attribute.String("url.path", loggedPath(r.URL.Path))))
 			defer span.End()
 			prop.Inject(ctx, propagation.HeaderCarrier(w.Header()))
 			sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
@@ -80,7 +81,7 @@ func accessLog(log *slog.Logger, m *httpMetrics) func(http.Handler) http.Handler
 			if route == "/healthz" || route == "/readyz" || route == "/metrics" {
 				level = slog.LevelDebug
 			}
-			log.Log(r.Context(), level, "http request", "method", r.Method, "route", route, "path", r.URL.Path,
+			log.Log(r.Context(), level, "http request", "method", r.Method, "route", route, "path", loggedPath(r.URL.Path),
 				"status", sw.status, "duration_ms", float64(elapsed.Microseconds())/1000, "app", callerFrom(r.Context()).AppCode)
 		})
 	}
@@ -153,3 +154,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// tokenPathPrefix starts the one route with a secret in its path (token
+// renewal); logs and spans show it masked.
+const tokenPathPrefix = "/api/permission/token/"
+
+func loggedPath(p string) string {
+	if strings.HasPrefix(p, tokenPathPrefix) {
+		return tokenPathPrefix + "******/renewal/"
+	}
+	return p
+}

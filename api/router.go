@@ -138,11 +138,21 @@ func NewRouter(d Deps) (http.Handler, error) {
 	(&credentialsHandler{store: d.Store, sealer: d.Sealer, fmt: f}).routes(inSpace)
 	(&pluginsHandler{registry: d.Components, store: d.Store}).routes(inSpace)
 
+	(&tokensHandler{store: d.Store, configs: d.SpaceConfigs, sealer: d.Sealer, fmt: f, now: time.Now}).routes(inSpace, gateway)
+	access := &userAccess{store: d.Store, policy: d.Policy, admins: map[string]bool{}, now: time.Now}
+	for _, u := range d.Config.SystemAdmins {
+		access.admins[u] = true
+	}
+	sdkRoutes(rs, func(kind, need string) *routes { return rs.with(r.With(auth, access.guard(a, kind, need))) },
+		func(kind string) *routes { return rs.with(r.With(auth, loadSpace(d.Store, a), access.listFilter(a, kind))) },
+		templates, tasks)
+
 	iamA := iamAdapter{log: d.Telemetry.Logger}
 	iamGuard := authenticateIAMClient(d.Apps, iamA)
 	(&iamDecisions{svc: d.Policy}).routes(rs, iamA, iamGuard)
 	(&iamGroups{svc: d.Policy}).routes(rs, iamA, iamGuard)
 	(&iamGrants{svc: d.Policy}).routes(rs, iamA, iamGuard)
+	(&iamCallback{store: d.Store, token: d.Config.IAMToken, log: d.Telemetry.Logger}).routes(rs)
 
 	specJSON, err = json.MarshalIndent(spec, "", "  ")
 	if err != nil {

@@ -81,6 +81,7 @@ func (h *tasksHandler) list(r *http.Request) (any, error) {
 		}
 		f.LabelIDs = append([]int64{}, ids...)
 	}
+	f.Where = listFilterFrom(ctx)
 	tasks, count, err := h.store.TaskList(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("list tasks: %w", err)

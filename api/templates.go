@@ -618,6 +618,7 @@ func (h *templatesHandler) list(r *http.Request) (any, error) {
 		}
 		f.LabelIDs = append([]int64{}, ids...)
 	}
+	f.Where = listFilterFrom(ctx)
 	list, count, err := h.store.TemplateList(ctx, f)
 	if err != nil {
 		return nil, fmt.Errorf("list templates: %w", err)

@@ -89,6 +89,9 @@ type Config struct {
 	// IAMClients are the app codes that may call the IAM auth, query and
 	// grant APIs of bkflow's own system; "*" admits every app.
 	IAMClients []string `mapstructure:"iam-clients"`
+	// IAMToken authenticates BlueKing IAM's calls to the resource callback
+	// (Basic bk_iam:<token>); empty disables the callback.
+	IAMToken string `mapstructure:"iam-token"`
 	// IAMReloadInterval is how often the API looks for IAM changes other
 	// processes made (its own writes apply at once).
 	IAMReloadInterval time.Duration `mapstructure:"iam-reload-interval"`

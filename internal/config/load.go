@@ -76,6 +76,8 @@ func Options() []Option {
 			Usage: "usernames that may do anything in every space: the /sdk endpoints and IAM decisions let them through (comma-separated)"},
 		{Key: "iam-clients", Default: []string{}, Groups: GroupHTTP,
 			Usage: "app codes that may call the IAM auth, query and grant APIs of bkflow's own system (comma-separated; * for every app; dev adds bkflow-dev)"},
+		{Key: "iam-token", Default: "", Groups: GroupHTTP,
+			Usage: "password BlueKing IAM sends as Basic bk_iam:<token> to the resource callback /iam/resources/ (empty: the callback refuses every call)"},
 		{Key: "iam-reload-interval", Default: time.Second, Groups: GroupHTTP,
 			Usage: "how often the API checks PostgreSQL for IAM policy changes made by other processes"},
 		{Key: "apigw-host-pattern", Default: "", Groups: GroupHTTP,
