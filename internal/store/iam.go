@@ -80,7 +80,7 @@ func (q *Queries) IAMPolicyGetForUpdate(ctx context.Context, system, action, sub
 // first one (when there is no row to lock yet).
 func (q *Queries) IAMPolicyLock(ctx context.Context, system, action, subjectType, subjectID string) error {
 	_, err := q.db.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
-		system+"\x00"+action+"\x00"+subjectType+"\x00"+subjectID)
+		system+"/"+action+"/"+subjectType+"/"+subjectID)
 	return interpretError(err)
 }
 
