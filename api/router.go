@@ -25,6 +25,7 @@ import (
 	"github.com/bkflow/bkflow/internal/telemetry"
 	"github.com/bkflow/bkflow/internal/version"
 	"github.com/bkflow/bkflow/policy"
+	"github.com/bkflow/bkflow/policy/admission"
 	"github.com/bkflow/bkflow/workflows"
 	"github.com/bkflow/bkflow/workflows/pipeline"
 )
@@ -52,6 +53,8 @@ type Deps struct {
 	Sealer *secrets.Sealer `optional:"true"`
 	// Policy is the IAM decision point (auth, query, grants, list filters).
 	Policy *policy.Service
+	// Admission holds operators' Rego rules; nil admits everything.
+	Admission *admission.Checker `optional:"true"`
 }
 
 // NewRouter builds the API's handler: middleware (request id → tracing →
@@ -120,13 +123,13 @@ func NewRouter(d Deps) (http.Handler, error) {
 		store: d.Store, cfg: d.Config, parser: parser, registry: d.Components, sealer: d.Sealer,
 		runner: &taskRunner{temporal: d.Temporal, store: d.Store, now: time.Now,
 			limits: workflows.Limits{HistoryEvents: d.Config.TaskHistoryLimit}},
-		fmt: f,
+		fmt: f, admission: d.Admission,
 	}
 	inTask := rs.with(r.With(auth, loadSpace(d.Store, a), loadTask(d.Store, a)))
 	tasks.routes(inSpace, inTask)
 
 	templates := &templatesHandler{store: d.Store, cfg: d.Config, configs: d.SpaceConfigs, parser: parser,
-		sealer: d.Sealer, fmt: f}
+		sealer: d.Sealer, fmt: f, admission: d.Admission}
 	inTemplate := rs.with(r.With(auth, loadSpace(d.Store, a), loadTemplate(d.Store, a)))
 	templates.routes(inSpace, inTemplate)
 
@@ -144,7 +147,9 @@ func NewRouter(d Deps) (http.Handler, error) {
 		access.admins[u] = true
 	}
 	sdkRoutes(rs, func(kind, need string) *routes { return rs.with(r.With(auth, access.guard(a, kind, need))) },
-		func(kind string) *routes { return rs.with(r.With(auth, loadSpace(d.Store, a), access.listFilter(a, kind))) },
+		func(kind string) *routes {
+			return rs.with(r.With(auth, loadSpace(d.Store, a), access.listFilter(a, kind)))
+		},
 		templates, tasks)
 
 	iamA := iamAdapter{log: d.Telemetry.Logger}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/internal/store"
+	"github.com/bkflow/bkflow/policy/admission"
 	"github.com/bkflow/bkflow/workflows"
 	"github.com/bkflow/bkflow/workflows/pipeline"
 )
@@ -298,6 +299,13 @@ func (h *tasksHandler) createTask(ctx context.Context, nt newTask) (any, error) 
 		if !hasObject(nt.notifyConfig) {
 			nt.notifyConfig = json.RawMessage(defaultNotifyConfig)
 		}
+	}
+	var tpl *admission.Ref
+	if nt.template != nil {
+		tpl = &admission.Ref{ID: nt.template.ID, Name: nt.template.Name}
+	}
+	if err := admit(ctx, h.admission, admission.ActionTaskCreate, nt.creator, tpl, nil, nt.tree); err != nil {
+		return nil, err
 	}
 	prepared, err := h.prepare(nt.tree, nt.constants, nt.exclude)
 	if err != nil {

@@ -18,19 +18,22 @@ import (
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/store"
+	"github.com/bkflow/bkflow/policy/admission"
 	"github.com/bkflow/bkflow/workflows"
 	"github.com/bkflow/bkflow/workflows/pipeline"
 )
 
 // tasksHandler serves tasks: creation, operations, states and details.
 type tasksHandler struct {
-	store    *store.Store
-	cfg      *config.Config
-	parser   *pipeline.Parser
-	registry *activities.Registry
-	sealer   *secrets.Sealer
-	runner   *taskRunner
-	fmt      formatter
+	// admission holds operators' rules for task creation and start.
+	admission *admission.Checker
+	store     *store.Store
+	cfg       *config.Config
+	parser    *pipeline.Parser
+	registry  *activities.Registry
+	sealer    *secrets.Sealer
+	runner    *taskRunner
+	fmt       formatter
 }
 
 func (h *tasksHandler) routes(space, task *routes) {
@@ -206,8 +209,15 @@ func (h *tasksHandler) operateAs(r *http.Request, operator string) error {
 	t := taskFrom(r.Context())
 	var err error
 	if op == "start" {
+		var tpl *admission.Ref
+		if t.TemplateID != nil {
+			tpl = &admission.Ref{ID: *t.TemplateID}
+		}
 		if t.IsStarted {
 			err = operationError("task already started")
+		} else if err = admitJSON(r.Context(), h.admission, admission.ActionTaskStart, operator, tpl,
+			&admission.Ref{ID: t.ID, Name: t.Name}, t.PipelineTree); err != nil {
+			return err
 		} else {
 			err = h.runner.start(r.Context(), t, spaceFrom(r.Context()), operator)
 		}

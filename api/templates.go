@@ -14,17 +14,20 @@ import (
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/secrets"
 	"github.com/bkflow/bkflow/internal/store"
+	"github.com/bkflow/bkflow/policy/admission"
 	"github.com/bkflow/bkflow/workflows/pipeline"
 )
 
 // templatesHandler serves templates: saving, versions, lists and details.
 type templatesHandler struct {
-	store   *store.Store
-	cfg     *config.Config
-	configs *spaceconfig.Registry
-	parser  *pipeline.Parser
-	sealer  *secrets.Sealer
-	fmt     formatter
+	// admission holds operators' rules for template saves.
+	admission *admission.Checker
+	store     *store.Store
+	cfg       *config.Config
+	configs   *spaceconfig.Registry
+	parser    *pipeline.Parser
+	sealer    *secrets.Sealer
+	fmt       formatter
 }
 
 func (h *templatesHandler) routes(space, template *routes) {

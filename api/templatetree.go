@@ -12,6 +12,7 @@ import (
 
 	"github.com/bkflow/bkflow/api/spaceconfig"
 	"github.com/bkflow/bkflow/internal/store"
+	"github.com/bkflow/bkflow/policy/admission"
 	"github.com/bkflow/bkflow/workflows/pipeline"
 )
 
@@ -43,6 +44,13 @@ func (h *templatesHandler) checkTemplateTree(ctx context.Context, q *store.Queri
 			return savedTree{}, treeError(err)
 		}
 		tree["id"] = pipeline.NewID(pipeline.KindNode)
+	}
+	var tpl *admission.Ref
+	if templateID != 0 {
+		tpl = &admission.Ref{ID: templateID}
+	}
+	if err := admit(ctx, h.admission, admission.ActionTemplateSave, "", tpl, nil, tree); err != nil {
+		return savedTree{}, err
 	}
 	refs, err := pipeline.SubprocessRefs(tree)
 	if err != nil {

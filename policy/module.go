@@ -8,11 +8,23 @@ import (
 
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/store"
+	"github.com/bkflow/bkflow/policy/admission"
 )
 
 // Module provides the *Service. It loads the policies when the application
 // starts (after the store and migrations) and then keeps them fresh.
 var Module = fx.Module("policy",
+	fx.Provide(func(cfg *config.Config, log *slog.Logger) (*admission.Checker, error) {
+		if cfg.PolicyDir == "" {
+			return nil, nil
+		}
+		c, err := admission.Load(context.Background(), cfg.PolicyDir)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("admission rules loaded", "dir", cfg.PolicyDir, "files", c.Modules())
+		return c, nil
+	}),
 	fx.Provide(func(lc fx.Lifecycle, st *store.Store, log *slog.Logger, cfg *config.Config) (*Service, error) {
 		s, err := NewService(context.Background(), st, log, ServiceConfig{
 			SuperUsers: cfg.SystemAdmins, Clients: cfg.IAMClients})

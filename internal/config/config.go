@@ -86,6 +86,8 @@ type Config struct {
 	// SystemAdmins are usernames allowed everything: BKFlow's system
 	// administrators and BlueKing IAM's super users.
 	SystemAdmins []string `mapstructure:"system-admins"`
+	// PolicyDir holds operators' Rego admission rules; empty means none.
+	PolicyDir string `mapstructure:"policy-dir"`
 	// IAMClients are the app codes that may call the IAM auth, query and
 	// grant APIs of bkflow's own system; "*" admits every app.
 	IAMClients []string `mapstructure:"iam-clients"`

@@ -74,6 +74,8 @@ func Options() []Option {
 			Usage: "app codes allowed to create spaces on behalf of another app_code (comma-separated)"},
 		{Key: "system-admins", Default: []string{}, Groups: GroupHTTP,
 			Usage: "usernames that may do anything in every space: the /sdk endpoints and IAM decisions let them through (comma-separated)"},
+		{Key: "policy-dir", Default: "", Groups: GroupHTTP,
+			Usage: "directory of operators' Rego admission rules (package bkflow.admission, set deny), checked when templates are saved and tasks created or started; empty: none"},
 		{Key: "iam-clients", Default: []string{}, Groups: GroupHTTP,
 			Usage: "app codes that may call the IAM auth, query and grant APIs of bkflow's own system (comma-separated; * for every app; dev adds bkflow-dev)"},
 		{Key: "iam-token", Default: "", Groups: GroupHTTP,
