@@ -46,6 +46,7 @@ func newRootCommand(stdout, stderr io.Writer, getenv func(string) string) *cobra
 		newVersionCommand(e),
 		newExprCommand(e),
 		newPipelineCommand(e),
+		newPolicyCommand(e),
 	)
 	return root
 }
