@@ -21,7 +21,6 @@ import (
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/api"
-	"github.com/bkflow/bkflow/policy"
 	"github.com/bkflow/bkflow/internal/apps"
 	"github.com/bkflow/bkflow/internal/config"
 	"github.com/bkflow/bkflow/internal/localpg"
@@ -30,6 +29,7 @@ import (
 	"github.com/bkflow/bkflow/internal/telemetry"
 	"github.com/bkflow/bkflow/internal/temporalclient"
 	"github.com/bkflow/bkflow/internal/temporaldev"
+	"github.com/bkflow/bkflow/policy"
 )
 
 // DevAppCode is the app the dev stack registers for trying the API.

@@ -6,8 +6,8 @@ import (
 
 	"github.com/bkflow/bkflow/activities"
 	"github.com/bkflow/bkflow/api"
-	"github.com/bkflow/bkflow/policy"
 	"github.com/bkflow/bkflow/internal/config"
+	"github.com/bkflow/bkflow/policy"
 )
 
 func newServerCommand(e env) *cobra.Command {

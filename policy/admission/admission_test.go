@@ -27,8 +27,8 @@ func write(t *testing.T, files map[string]string) string {
 func TestCheck(t *testing.T) {
 	ctx := context.Background()
 	dir := write(t, map[string]string{
-		"a.rego": "package bkflow.admission\n\nimport rego.v1\n\ndeny contains \"zeta\" if input.user == \"bob\"\n\ndeny contains sprintf(\"%s in space %d\", [input.action, input.space.id]) if input.user == \"bob\"\n",
-		"sub/b.rego": "package bkflow.admission\n\nimport rego.v1\n\ndeny contains \"alpha\" if data.flags.strict\n",
+		"a.rego":          "package bkflow.admission\n\nimport rego.v1\n\ndeny contains \"zeta\" if input.user == \"bob\"\n\ndeny contains sprintf(\"%s in space %d\", [input.action, input.space.id]) if input.user == \"bob\"\n",
+		"sub/b.rego":      "package bkflow.admission\n\nimport rego.v1\n\ndeny contains \"alpha\" if data.flags.strict\n",
 		"sub/b_test.rego": "package bkflow.admission_test\n\nthis is not rego and is not loaded\n",
 		"data.json":       `{"flags": {"strict": true}}`,
 	})
