@@ -123,17 +123,13 @@ func (e *Engine) Allowed(ctx context.Context, r Request) (bool, error) {
 	st := e.state.Load()
 	now := e.now().Unix()
 	objects := objectsOf(r.Resources)
-	bySubject := st.index[indexKey(r.System, r.Action)]
-	if len(bySubject) == 0 {
+	ai := st.index[indexKey(r.System, r.Action)]
+	if ai == nil {
 		return false, nil
 	}
-	p := probeOf(objects)
-	seen := map[*clauseRef]bool{}
-	var cands []*clauseRef
-	for _, sk := range st.subjects(r.Subject, now) {
-		if si := bySubject[sk]; si != nil {
-			cands = si.candidates(p, seen, cands)
-		}
+	cands, sure := ai.candidates(objects, st.subjects(r.Subject, now), now)
+	if sure {
+		return true, nil
 	}
 	if len(cands) == 0 {
 		return false, nil
@@ -164,9 +160,11 @@ func (e *Engine) Remaining(ctx context.Context, r Request) ([]Remainder, error) 
 	st := e.state.Load()
 	now := e.now().Unix()
 	var cands []*clauseRef
-	for _, sk := range st.subjects(r.Subject, now) {
-		if si := st.index[indexKey(r.System, r.Action)][sk]; si != nil {
-			cands = append(cands, si.all...)
+	if ai := st.index[indexKey(r.System, r.Action)]; ai != nil {
+		for _, sk := range st.subjects(r.Subject, now) {
+			if sc := ai.subjects[sk]; sc != nil {
+				cands = append(cands, sc.all...)
+			}
 		}
 	}
 	if len(cands) == 0 {

@@ -165,7 +165,7 @@ func TestIndexNeverHidesAClause(t *testing.T) {
 	leafExpr := func() string {
 		switch rng.Intn(4) {
 		case 0:
-			return fmt.Sprintf(`{"StringEquals":{"bkflow.task.id":[%q]}}`, ids[rng.Intn(len(ids))])
+			return fmt.Sprintf(`{"StringEquals":{"bkflow.task.id":[%q,%q]}}`, ids[rng.Intn(len(ids))], ids[rng.Intn(len(ids))])
 		case 1:
 			return fmt.Sprintf(`{"StringPrefix":{"bkflow.task._bk_iam_path_":[%q,%q]}}`, paths[rng.Intn(len(paths))], paths[rng.Intn(len(paths))])
 		case 2:
@@ -178,10 +178,13 @@ func TestIndexNeverHidesAClause(t *testing.T) {
 		expr := fmt.Sprintf(`{"%s":{"content":[%s,%s]}}`, []string{"AND", "OR"}[rng.Intn(2)], leafExpr(), leafExpr())
 		ps = append(ps, Policy{ID: int64(i + 1), System: "bkflow", Action: "task_view", Subject: alice, Expression: expr, ExpiredAt: Permanent})
 	}
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 600; i++ {
 		policy := ps[rng.Intn(len(ps))]
-		e := newTestEngine(t, testNow, Snapshot{Policies: []Policy{policy}})
-		res := task(ids[rng.Intn(len(ids))], fmt.Sprintf(`{"_bk_iam_path_":[%q,%q],"owner":"a","n":%d}`,
+		second := ps[rng.Intn(len(ps))]
+		second.ID = 1000 + int64(i)
+		second.Action, second.Expression = policy.Action, fmt.Sprintf(`{"AND":{"content":[%s,%s,%s]}}`, leafExpr(), leafExpr(), leafExpr())
+		e := newTestEngine(t, testNow, Snapshot{Policies: []Policy{policy, second}})
+		res := task(ids[rng.Intn(len(ids))], fmt.Sprintf(`{"_bk_iam_path_":[%q,%q],"owner":["b","a"],"n":%d}`,
 			"/space,1/template,2/", paths[rng.Intn(3)], rng.Intn(3)))
 		req := Request{System: "bkflow", Subject: alice, Action: "task_view", Resources: []Resource{res}}
 		got, err := e.Allowed(context.Background(), req)
@@ -189,7 +192,7 @@ func TestIndexNeverHidesAClause(t *testing.T) {
 			t.Fatal(err)
 		}
 		st := e.state.Load()
-		in, err := evalInput(testNow.Unix(), objectsOf(req.Resources), st.index[indexKey("bkflow", "task_view")][alice.key()].all)
+		in, err := evalInput(testNow.Unix(), objectsOf(req.Resources), st.index[indexKey("bkflow", "task_view")].subjects[alice.key()].all)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +202,7 @@ func TestIndexNeverHidesAClause(t *testing.T) {
 		}
 		want := rs[0].Expressions[0].Value == true
 		if got != want {
-			t.Fatalf("policy %s on %+v: indexed %v, every clause %v", policy.Expression, res, got, want)
+			t.Fatalf("policies %s and %s on %+v: indexed %v, every clause %v", policy.Expression, second.Expression, res, got, want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"math/bits"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -12,8 +13,9 @@ import (
 // policies and its groups' (never all policies), and within those only the
 // clauses that can hold for the request's values.
 type state struct {
-	index  map[string]map[string]*subjectIndex
-	groups map[string][]Membership
+	index  map[string]*actionIndex
+	// groups are each user's memberships, the group's index key made once.
+	groups map[string][]groupKey
 }
 
 func indexKey(system, action string) string { return system + "\x00" + action }
@@ -24,22 +26,46 @@ type clauseRef struct {
 	expiredAt int64
 	leaves    Clause
 	term      *ast.Term
+	// anchors is the bit set of the leaves the index decides (at most 64);
+	// others is how many leaves only OPA decides.
+	anchors uint64
+	others  int
 }
 
-// subjectIndex holds a subject's clauses for one action. A clause is filed
-// under one anchor leaf: a StringEquals on string values (under each value),
-// a StringPrefix on _bk_iam_path_ whose values end at a path boundary (under
-// each value, the wildcard's "*/" removed), or else in scan. The anchor is
-// a filter that can only over-select; OPA evaluates every selected clause.
-type subjectIndex struct {
-	eq   map[string][]*clauseRef
-	path map[string][]*clauseRef
+// anchorHit is a clause of a subject, found through one of its anchored
+// leaves.
+type anchorHit struct {
+	c       *clauseRef
+	leaf    int
+	subject string
+}
+
+// actionIndex holds every subject's clauses for one action of a system.
+// A clause is filed under each leaf the index decides exactly (see add), so
+// one lookup per request value finds the clauses of all the asking
+// subjects; clauses without such a leaf are scanned, per subject.
+type actionIndex struct {
+	eq       map[eqKey][]anchorHit
+	path     map[pathKey][]anchorHit
+	subjects map[string]*subjectClauses
+}
+
+// eqKey files a StringEquals leaf under one of its values; pathKey a
+// _bk_iam_path_ StringPrefix leaf under one of its prefixes. Struct keys
+// make lookups allocation-free.
+type (
+	eqKey   struct{ obj, attr, value string }
+	pathKey struct{ obj, prefix string }
+)
+
+// subjectClauses are one subject's clauses for an action.
+type subjectClauses struct {
 	scan []*clauseRef
 	all  []*clauseRef
 }
 
 func buildState(s Snapshot) (*state, []error) {
-	st := &state{index: map[string]map[string]*subjectIndex{}, groups: map[string][]Membership{}}
+	st := &state{index: map[string]*actionIndex{}, groups: map[string][]groupKey{}}
 	var errs []error
 	for _, p := range s.Policies {
 		cond, err := ParseExpression(p.Expression)
@@ -52,15 +78,10 @@ func buildState(s Snapshot) (*state, []error) {
 			continue
 		}
 		k := indexKey(p.System, p.Action)
-		bySubject := st.index[k]
-		if bySubject == nil {
-			bySubject = map[string]*subjectIndex{}
-			st.index[k] = bySubject
-		}
-		si := bySubject[p.Subject.key()]
-		if si == nil {
-			si = &subjectIndex{eq: map[string][]*clauseRef{}, path: map[string][]*clauseRef{}}
-			bySubject[p.Subject.key()] = si
+		ai := st.index[k]
+		if ai == nil {
+			ai = &actionIndex{eq: map[eqKey][]anchorHit{}, path: map[pathKey][]anchorHit{}, subjects: map[string]*subjectClauses{}}
+			st.index[k] = ai
 		}
 		for _, c := range clauses {
 			ref, err := newClauseRef(p, c)
@@ -68,11 +89,11 @@ func buildState(s Snapshot) (*state, []error) {
 				errs = append(errs, fmt.Errorf("policy %d: %w", p.ID, err))
 				continue
 			}
-			si.add(ref)
+			ai.add(p.Subject.key(), ref)
 		}
 	}
 	for _, m := range s.Memberships {
-		st.groups[m.User] = append(st.groups[m.User], m)
+		st.groups[m.User] = append(st.groups[m.User], groupKey{Subject{Type: SubjectGroup, ID: m.Group}.key(), m.ExpiredAt})
 	}
 	return st, errs
 }
@@ -89,47 +110,58 @@ func newClauseRef(p Policy, c Clause) (*clauseRef, error) {
 	return &clauseRef{policy: p.ID, expiredAt: p.ExpiredAt, leaves: c, term: ast.NewTerm(v)}, nil
 }
 
-func (si *subjectIndex) add(c *clauseRef) {
-	si.all = append(si.all, c)
-	for _, l := range c.leaves {
-		if keys, ok := eqKeys(l); ok {
-			for _, k := range keys {
-				si.eq[k] = append(si.eq[k], c)
+// add files c under every leaf the index decides exactly: a StringEquals on
+// string values (one key per value) and a StringPrefix on _bk_iam_path_
+// whose values end at a path boundary. A clause with no such leaf (or more
+// than 64 leaves) is scanned.
+func (ai *actionIndex) add(subject string, c *clauseRef) {
+	sc := ai.subjects[subject]
+	if sc == nil {
+		sc = &subjectClauses{}
+		ai.subjects[subject] = sc
+	}
+	sc.all = append(sc.all, c)
+	if len(c.leaves) <= 64 {
+		for i, l := range c.leaves {
+			if keys, ok := eqKeys(l); ok {
+				c.anchors |= 1 << i
+				for _, k := range keys {
+					ai.eq[k] = append(ai.eq[k], anchorHit{c, i, subject})
+				}
+			} else if keys, ok := pathKeys(l); ok {
+				c.anchors |= 1 << i
+				for _, k := range keys {
+					ai.path[k] = append(ai.path[k], anchorHit{c, i, subject})
+				}
 			}
-			return
 		}
 	}
-	for _, l := range c.leaves {
-		if keys, ok := pathKeys(l); ok {
-			for _, k := range keys {
-				si.path[k] = append(si.path[k], c)
-			}
-			return
-		}
+	c.others = len(c.leaves) - bits.OnesCount64(c.anchors)
+	if c.anchors == 0 {
+		sc.scan = append(sc.scan, c)
 	}
-	si.scan = append(si.scan, c)
 }
 
-func eqKeys(l Leaf) ([]string, bool) {
+func eqKeys(l Leaf) ([]eqKey, bool) {
 	if l.Op != OpStringEquals || len(l.Values) == 0 {
 		return nil, false
 	}
-	keys := make([]string, len(l.Values))
+	keys := make([]eqKey, len(l.Values))
 	for i, v := range l.Values {
 		s, ok := v.(string)
 		if !ok {
 			return nil, false
 		}
-		keys[i] = l.Obj + "\x00" + l.Attr + "\x00" + s
+		keys[i] = eqKey{l.Obj, l.Attr, s}
 	}
 	return keys, true
 }
 
-func pathKeys(l Leaf) ([]string, bool) {
+func pathKeys(l Leaf) ([]pathKey, bool) {
 	if l.Op != OpStringPrefix || l.Attr != IAMPath || len(l.Values) == 0 {
 		return nil, false
 	}
-	keys := make([]string, len(l.Values))
+	keys := make([]pathKey, len(l.Values))
 	for i, v := range l.Values {
 		s, ok := v.(string)
 		if !ok {
@@ -142,94 +174,111 @@ func pathKeys(l Leaf) ([]string, bool) {
 		default:
 			return nil, false
 		}
-		keys[i] = l.Obj + "\x00" + s
+		keys[i] = pathKey{l.Obj, s}
 	}
 	return keys, true
 }
 
-// probe holds the index keys of a request's values, computed once per
-// request and looked up in every subject's index.
-type probe struct {
-	eq   []string
-	path []string
-}
-
-func probeOf(objects map[string]any) probe {
-	var p probe
+// candidates returns the clauses of subjects that may hold for the probed
+// values. A leaf the index decides holds exactly when the clause is found
+// through it (StringEquals on one of the attribute's strings; StringPrefix
+// at a path boundary of one of its paths), so a clause not found through all
+// of its anchored leaves is false and left out, and an unexpired clause
+// found through all of them with no other leaf is true: sure, and OPA need
+// not be asked. Clauses with other leaves, and scanned clauses, go to OPA.
+// The differential test TestIndexNeverHidesAClause checks this against OPA.
+func (ai *actionIndex) candidates(objects map[string]any, subjects []string, now int64) ([]*clauseRef, bool) {
+	asking := func(s string) bool {
+		for _, x := range subjects {
+			if x == s {
+				return true
+			}
+		}
+		return false
+	}
+	var found map[*clauseRef]uint64
+	hit := func(hs []anchorHit) {
+		for _, h := range hs {
+			if asking(h.subject) {
+				if found == nil {
+					found = map[*clauseRef]uint64{}
+				}
+				found[h.c] |= 1 << h.leaf
+			}
+		}
+	}
 	for obj, o := range objects {
 		attrs, _ := o.(map[string]any)
 		for attr, v := range attrs {
-			for _, s := range stringsOf(v) {
-				p.eq = append(p.eq, obj+"\x00"+attr+"\x00"+s)
-				if attr != IAMPath {
-					continue
+			forStrings(v, func(s string) {
+				if len(ai.eq) > 0 {
+					hit(ai.eq[eqKey{obj, attr, s}])
 				}
-				for i := 0; i < len(s); i++ {
-					if s[i] == '/' || s[i] == ',' {
-						p.path = append(p.path, obj+"\x00"+s[:i+1])
+				if attr == IAMPath && len(ai.path) > 0 {
+					for i := 0; i < len(s); i++ {
+						if s[i] == '/' || s[i] == ',' {
+							hit(ai.path[pathKey{obj, s[:i+1]}])
+						}
 					}
 				}
-			}
+			})
 		}
 	}
-	return p
+	var out []*clauseRef
+	for c, bits := range found {
+		if bits != c.anchors {
+			continue
+		}
+		if c.others == 0 && c.expiredAt > now {
+			return nil, true
+		}
+		out = append(out, c)
+	}
+	for _, s := range subjects {
+		if sc := ai.subjects[s]; sc != nil {
+			out = append(out, sc.scan...)
+		}
+	}
+	return out, false
 }
 
-// candidates appends the clauses that may hold for the probed values: those
-// anchored on one of them, and every scanned clause. seen keeps each clause
-// from being appended twice.
-func (si *subjectIndex) candidates(p probe, seen map[*clauseRef]bool, out []*clauseRef) []*clauseRef {
-	add := func(cs []*clauseRef) {
-		for _, c := range cs {
-			if !seen[c] {
-				seen[c] = true
-				out = append(out, c)
-			}
-		}
-	}
-	if len(si.eq) > 0 {
-		for _, k := range p.eq {
-			add(si.eq[k])
-		}
-	}
-	if len(si.path) > 0 {
-		for _, k := range p.path {
-			add(si.path[k])
-		}
-	}
-	add(si.scan)
-	return out
-}
-
-func stringsOf(v any) []string {
+// forStrings calls f with v when it is a string, or with each string of a
+// list.
+func forStrings(v any, f func(string)) {
 	switch x := v.(type) {
 	case string:
-		return []string{x}
+		f(x)
 	case []any:
-		var out []string
 		for _, e := range x {
 			if s, ok := e.(string); ok {
-				out = append(out, s)
+				f(s)
 			}
 		}
-		return out
 	case []string:
-		return x
+		for _, s := range x {
+			f(s)
+		}
 	}
-	return nil
 }
 
 // subjects lists the index keys of the user and of its groups whose
 // membership has not expired.
 func (st *state) subjects(s Subject, now int64) []string {
-	out := []string{s.key()}
 	if s.Type != SubjectUser {
-		return out
+		return []string{s.key()}
 	}
-	for _, m := range st.groups[s.ID] {
-		if m.ExpiredAt > now {
-			out = append(out, Subject{Type: SubjectGroup, ID: m.Group}.key())
+	gs := st.groups[s.ID]
+	out := make([]string, 1, 1+len(gs))
+	out[0] = s.key()
+	for _, g := range gs {
+		if g.expiredAt > now {
+			out = append(out, g.key)
 		}
 	}
 	return out
+}
+
+type groupKey struct {
+	key       string
+	expiredAt int64
 }

@@ -13,7 +13,7 @@ func BenchmarkOPAClause(b *testing.B) {
 		ExpiredAt:  Permanent}}})
 	res := []Resource{task("7", `{"_bk_iam_path_":["/space,1/","/space,1/template,3/"]}`)}
 	st := e.state.Load()
-	cands := st.index[indexKey("bkflow", "task_view")][alice.key()].all
+	cands := st.index[indexKey("bkflow", "task_view")].subjects[alice.key()].all
 	in, _ := evalInput(testNow.Unix(), objectsOf(res), cands)
 	b.Run("opa", func(b *testing.B) {
 		for range b.N {
