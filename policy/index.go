@@ -13,7 +13,7 @@ import (
 // policies and its groups' (never all policies), and within those only the
 // clauses that can hold for the request's values.
 type state struct {
-	index  map[string]*actionIndex
+	index map[string]*actionIndex
 	// groups are each user's memberships, the group's index key made once.
 	groups map[string][]groupKey
 }
