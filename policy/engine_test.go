@@ -178,6 +178,7 @@ func TestIndexNeverHidesAClause(t *testing.T) {
 		expr := fmt.Sprintf(`{"%s":{"content":[%s,%s]}}`, []string{"AND", "OR"}[rng.Intn(2)], leafExpr(), leafExpr())
 		ps = append(ps, Policy{ID: int64(i + 1), System: "bkflow", Action: "task_view", Subject: alice, Expression: expr, ExpiredAt: Permanent})
 	}
+	outcomes := map[bool]int{}
 	for i := 0; i < 600; i++ {
 		policy := ps[rng.Intn(len(ps))]
 		second := ps[rng.Intn(len(ps))]
@@ -201,8 +202,12 @@ func TestIndexNeverHidesAClause(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := rs[0].Expressions[0].Value == true
+		outcomes[want]++
 		if got != want {
 			t.Fatalf("policies %s and %s on %+v: indexed %v, every clause %v", policy.Expression, second.Expression, res, got, want)
 		}
+	}
+	if outcomes[true] < 50 || outcomes[false] < 50 {
+		t.Fatalf("the random cases should both allow and deny often: %v", outcomes)
 	}
 }
