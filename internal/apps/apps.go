@@ -44,6 +44,11 @@ var codePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$`)
 // a rotated secret takes effect within it on other replicas.
 const cacheTTL = 5 * time.Minute
 
+// rowTTL is how long a verified secret is trusted without reading the app's
+// row again: a replaced or removed secret stops working within it. Reading
+// the row on every request cost a PostgreSQL round trip per API call.
+const rowTTL = 5 * time.Second
+
 // Service creates and authenticates apps.
 type Service struct {
 	q   *store.Store
@@ -58,6 +63,8 @@ type cacheEntry struct {
 	digest  [32]byte
 	hash    string // the stored hash it was verified against
 	expires time.Time
+	// rowChecked is when hash was last read from PostgreSQL.
+	rowChecked time.Time
 }
 
 // New returns a Service over st. now is time.Now outside tests.
@@ -122,6 +129,9 @@ func (s *Service) Ensure(ctx context.Context, code, secret string) error {
 	if _, err := s.q.AppUpsert(ctx, code, h); err != nil {
 		return fmt.Errorf("ensure app %s: %w", code, err)
 	}
+	s.mu.Lock()
+	delete(s.cache, code) // other processes notice within rowTTL
+	s.mu.Unlock()
 	return nil
 }
 
@@ -131,6 +141,14 @@ func (s *Service) Authenticate(ctx context.Context, code, secret string) error {
 	if code == "" || secret == "" {
 		return ErrInvalidCredentials
 	}
+	digest := s.digest(code, secret)
+	now := s.now()
+	s.mu.Lock()
+	e, ok := s.cache[code]
+	s.mu.Unlock()
+	if ok && now.Before(e.expires) && now.Sub(e.rowChecked) < rowTTL && hmac.Equal(e.digest[:], digest[:]) {
+		return nil
+	}
 	app, err := s.q.AppGet(ctx, code)
 	if errors.Is(err, store.ErrNotFound) {
 		return ErrInvalidCredentials
@@ -138,12 +156,11 @@ func (s *Service) Authenticate(ctx context.Context, code, secret string) error {
 	if err != nil {
 		return fmt.Errorf("load app %s: %w", code, err)
 	}
-	digest := s.digest(code, secret)
-	now := s.now()
-	s.mu.Lock()
-	e, ok := s.cache[code]
-	s.mu.Unlock()
 	if ok && e.hash == app.SecretHash && now.Before(e.expires) && hmac.Equal(e.digest[:], digest[:]) {
+		s.mu.Lock()
+		e.rowChecked = now
+		s.cache[code] = e
+		s.mu.Unlock()
 		return nil
 	}
 	match, err := argon2id.ComparePasswordAndHash(secret, app.SecretHash)
@@ -154,7 +171,7 @@ func (s *Service) Authenticate(ctx context.Context, code, secret string) error {
 		return ErrInvalidCredentials
 	}
 	s.mu.Lock()
-	s.cache[code] = cacheEntry{digest: digest, hash: app.SecretHash, expires: now.Add(cacheTTL)}
+	s.cache[code] = cacheEntry{digest: digest, hash: app.SecretHash, expires: now.Add(cacheTTL), rowChecked: now}
 	s.mu.Unlock()
 	return nil
 }
