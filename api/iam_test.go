@@ -224,7 +224,7 @@ func TestIAMEndToEnd(t *testing.T) {
 		"filter": map[string]any{"expression": map[string]any{"op": "starts_with", "field": "task._bk_iam_path_",
 			"value": fmt.Sprintf("/space,%d/", a.ID)}}, "page": map[string]any{"offset": 0, "limit": 10}})
 	require.JSONEq(t, fmt.Sprintf(`{"count":2,"results":[{"id":"%d","display_name":"e2e"},{"id":"%d","display_name":"e2e"}]}`,
-		min(a1, a2), max(a1, a2)), string(byPolicy.Data))
+		max(a1, a2), min(a1, a2)), string(byPolicy.Data))
 }
 
 func sorted(ids ...int64) []int64 {

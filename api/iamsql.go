@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -10,261 +9,472 @@ import (
 	"github.com/bkflow/bkflow/policy/wire"
 )
 
-// iamTable maps a resource type's wire fields onto a table, for filtering
+// iamAttr is an attribute of a resource type that IAM policies may test:
+// what list_attr offers, fetch_instance_info reports and the SQL conversion
+// reads from Column.
+type iamAttr struct {
+	ID, Column, Name, NameEn string
+	// Nullable: the column may be NULL, which IAM sees as a missing
+	// attribute (fetch_instance_info reports null).
+	Nullable bool
+}
+
+// iamTable maps a resource type's wire fields onto its table, for filtering
 // lists with a wire expression in SQL instead of loading rows.
 type iamTable struct {
-	// Type is the resource type ("task", "template").
+	// Type is the resource type ("space", "template", "task").
 	Type string
-	// Col qualifies a column ("tasks.", "t.").
+	// Col qualifies a column as the list queries name the table ("tasks.",
+	// "t.", "spaces.").
 	Col string
-	// Strings are the plain string attributes and their columns.
-	Strings map[string]string
+	// Attrs are the type's policy attributes besides id and _bk_iam_path_.
+	Attrs []iamAttr
 	// NoPath: the type's _bk_iam_path_ is always empty (spaces).
 	NoPath bool
 }
 
+var scopedAttrs = []iamAttr{
+	{ID: "creator", Column: "creator", Name: "创建者", NameEn: "Creator"},
+	{ID: "scope_type", Column: "scope_type", Name: "作用域类型", NameEn: "Scope type", Nullable: true},
+	{ID: "scope_value", Column: "scope_value", Name: "作用域值", NameEn: "Scope value", Nullable: true},
+}
+
 var (
-	taskTable = iamTable{Type: "task", Col: "tasks.", Strings: map[string]string{
-		"creator": "creator", "name": "name", "scope_type": "scope_type", "scope_value": "scope_value"}}
-	spaceTable = iamTable{Type: "space", Col: "spaces.", NoPath: true, Strings: map[string]string{
-		"creator": "creator", "name": "name"}}
-	templateTable = iamTable{Type: "template", Col: "t.", Strings: map[string]string{
-		"creator": "creator", "name": "name", "scope_type": "scope_type", "scope_value": "scope_value"}}
+	spaceTable    = iamTable{Type: "space", Col: "spaces.", NoPath: true}
+	templateTable = iamTable{Type: "template", Col: "t.", Attrs: scopedAttrs}
+	taskTable     = iamTable{Type: "task", Col: "tasks.", Attrs: scopedAttrs}
 )
 
-// whereOf converts e into a store.Condition with the Go SDK's semantics
-// (policy/wire): any is TRUE, {} and unknown operators FALSE, an unknown
-// attribute is a missing one (only negative operators hold for it).
-// _bk_iam_path_ is the set {"/space,S/", iam_path}: starts_with uses the
-// iam_path column (indexed; every path is a prefix of the longest), the
-// other operators test both paths.
+func (t iamTable) attr(id string) (iamAttr, bool) {
+	for _, a := range t.Attrs {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return iamAttr{}, false
+}
+
+// whereOf converts e into a condition on t's table that holds for exactly
+// the rows policy/wire's Eval accepts when given the attributes
+// fetch_instance_info reports for them (the Go SDK's rules, iam.md §2.2.4):
+//
+//   - any is TRUE; AND of nothing TRUE, OR of nothing FALSE; {} and unknown
+//     operators FALSE;
+//   - a field of another resource type, or an attribute t does not have, is
+//     a missing attribute: the expression is decided without the table, by
+//     Eval itself (so eq/in/starts_with… are FALSE, while not_eq and not_in
+//     hold, as in every IAM SDK);
+//   - id compares as a string ("7" is row 7, "07" and 7 match nothing);
+//     eq, in, not_eq and not_in compare the bigint key, the other operators
+//     its text;
+//   - _bk_iam_path_ tests the type's paths (see iampath.go). starts_with
+//     applies the ",*/" rule, then uses the longest path alone: every other
+//     path is its prefix, so "some path starts with P" is "the longest one
+//     does". Prefixes of the shapes IAM builds ("/space,S/",
+//     "/space,S/template,T/", "/space,S/template,*/") become conditions on
+//     space_id and template_id that the list indexes answer; any other
+//     prefix is iam_path LIKE P || '%'. The operators other than
+//     starts_with, not_starts_with and string_contains test each path;
+//   - the SQL is bound through Args (placeholders "?", numbered by the
+//     store after the list query's own arguments): no value is ever
+//     spliced into it.
+//
+// The fragment may be NULL where it means FALSE (a nullable column in a
+// positive test): AND it into a WHERE, never put it under NOT.
 func (t iamTable) whereOf(e wire.Expr) store.Condition {
-	var c sqlBuilder
-	c.expr(t, e)
-	return store.Condition{SQL: c.b.String(), Args: c.args}
+	var b sqlBuilder
+	b.expr(t, e)
+	return store.Condition{SQL: b.sql.String(), Args: b.args}
+}
+
+// wireDepth is how deeply e's AND/OR nest (1 for a binary expression).
+func wireDepth(e wire.Expr) int {
+	d := 0
+	for _, c := range e.Content {
+		d = max(d, wireDepth(c))
+	}
+	return d + 1
 }
 
 type sqlBuilder struct {
-	b    strings.Builder
+	sql  strings.Builder
 	args []any
 }
 
-func (c *sqlBuilder) w(s string)  { c.b.WriteString(s) }
-func (c *sqlBuilder) arg(v any)   { c.args = append(c.args, v); c.w("?") }
-func (c *sqlBuilder) bool(v bool) { c.w(map[bool]string{true: "TRUE", false: "FALSE"}[v]) }
+func (b *sqlBuilder) w(s ...string) {
+	for _, x := range s {
+		b.sql.WriteString(x)
+	}
+}
 
-func (c *sqlBuilder) expr(t iamTable, e wire.Expr) {
+func (b *sqlBuilder) arg(v any) { b.args = append(b.args, v); b.sql.WriteByte('?') }
+
+func (b *sqlBuilder) constant(v bool) {
+	if v {
+		b.w("TRUE")
+	} else {
+		b.w("FALSE")
+	}
+}
+
+// join writes the atoms joined by op ("OR", "AND"), each atom writing
+// itself; no atoms is op's identity.
+func (b *sqlBuilder) join(op string, atoms []func()) {
+	switch len(atoms) {
+	case 0:
+		b.constant(op == "AND")
+		return
+	case 1:
+		atoms[0]()
+		return
+	}
+	b.w("(")
+	for i, a := range atoms {
+		if i > 0 {
+			b.w(" ", op, " ")
+		}
+		a()
+	}
+	b.w(")")
+}
+
+func (b *sqlBuilder) expr(t iamTable, e wire.Expr) {
 	switch e.Op {
 	case wire.OpAND, wire.OpOR:
-		if len(e.Content) == 0 {
-			c.bool(e.Op == wire.OpAND)
-			return
+		atoms := make([]func(), len(e.Content))
+		for i, c := range e.Content {
+			atoms[i] = func() { b.expr(t, c) }
 		}
-		c.w("(")
-		for i, x := range e.Content {
-			if i > 0 {
-				c.w(" " + e.Op + " ")
-			}
-			c.expr(t, x)
-		}
-		c.w(")")
+		b.join(e.Op, atoms)
 		return
 	case wire.OpAny:
-		c.w("TRUE")
+		b.w("TRUE")
 		return
 	}
-	negative := e.Op == wire.OpNotEq || e.Op == wire.OpNotIn || e.Op == wire.OpNotStartsWith ||
-		e.Op == wire.OpNotEndsWith || e.Op == wire.OpNotContains
+	vals, ok := operands(e)
+	if !ok {
+		b.w("FALSE")
+		return
+	}
 	typ, attr, _ := strings.Cut(e.Field, ".")
-	vals, isArray := e.Value.([]any)
+	switch {
+	case typ != t.Type:
+		b.constant(e.Eval(wire.ObjectSet{})) // a missing object
+	case attr == "id":
+		b.id(t, e.Op, vals)
+	case attr == policy.IAMPath && t.NoPath:
+		b.constant(e.Eval(wire.ObjectSet{t.Type: {policy.IAMPath: []any{}}}))
+	case attr == policy.IAMPath:
+		b.path(t, e.Op, vals)
+	default:
+		a, ok := t.attr(attr)
+		if !ok {
+			b.constant(e.Eval(wire.ObjectSet{t.Type: {}})) // a missing attribute
+			return
+		}
+		b.str(t.Col+a.Column, a.Nullable, e.Op, vals)
+	}
+}
+
+// operands checks e's value against its operator as Eval does and returns
+// the values to test: the array of in/not_in, the scalar of the others.
+// Not ok means e is FALSE whatever the row.
+func operands(e wire.Expr) ([]any, bool) {
+	list, isArray := e.Value.([]any)
 	switch e.Op {
 	case wire.OpIn, wire.OpNotIn:
-		if !isArray {
-			c.w("FALSE")
-			return
-		}
-	case wire.OpContains, wire.OpNotContains:
-		if isArray || typ != t.Type || attr != policy.IAMPath || t.NoPath {
-			c.w("FALSE") // only _bk_iam_path_ is a list attribute
-			return
-		}
-		vals = []any{e.Value}
-	case wire.OpEq, wire.OpNotEq, wire.OpStartsWith, wire.OpNotStartsWith, wire.OpEndsWith, wire.OpNotEndsWith,
-		wire.OpStringContains, wire.OpLt, wire.OpLte, wire.OpGt, wire.OpGte:
-		if isArray {
-			c.w("FALSE")
-			return
-		}
-		vals = []any{e.Value}
-	default:
-		c.w("FALSE")
-		return
+		return list, isArray
+	case wire.OpEq, wire.OpNotEq, wire.OpLt, wire.OpLte, wire.OpGt, wire.OpGte, wire.OpStartsWith,
+		wire.OpNotStartsWith, wire.OpEndsWith, wire.OpNotEndsWith, wire.OpStringContains,
+		wire.OpContains, wire.OpNotContains:
+		return []any{e.Value}, !isArray
 	}
-	if typ != t.Type {
-		c.bool(negative && e.Op != wire.OpNotContains) // a missing object
-		return
-	}
-	switch {
-	case attr == "id":
-		c.id(t, e.Op, vals)
-	case attr == policy.IAMPath && t.NoPath:
-		c.bool(negative) // an empty list: only negative operators hold
-	case attr == policy.IAMPath:
-		c.path(t, e.Op, vals)
-	case t.Strings[attr] != "":
-		c.str(t.Col+t.Strings[attr], e.Op, vals)
-	default:
-		c.bool(negative && e.Op != wire.OpNotContains)
-	}
+	return nil, false
 }
 
-func str(v any) (string, bool) {
-	s, ok := v.(string)
-	return s, ok
-}
-
-// id: IAM ids are strings; "7" matches row 7, anything else matches nothing.
-func (c *sqlBuilder) id(t iamTable, op string, vals []any) {
-	var ids []int64
+// strings splits values into their strings and whether one is null.
+func stringsOf(vals []any) (ss []string, hasNull bool) {
+	ss = []string{}
 	for _, v := range vals {
-		if s, ok := str(v); ok {
-			if n, err := strconv.ParseInt(s, 10, 64); err == nil && strconv.FormatInt(n, 10) == s {
-				ids = append(ids, n)
-			}
+		switch x := v.(type) {
+		case string:
+			ss = append(ss, x)
+		case nil:
+			hasNull = true
+		}
+	}
+	return ss, hasNull
+}
+
+// canonicalID reads s as an integer id written as PostgreSQL writes a
+// bigint (no sign, zeros or spaces a bigint's text would not have).
+func canonicalID(s string) (int64, bool) {
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil && strconv.FormatInt(n, 10) == s
+}
+
+var orderOps = map[string]string{wire.OpLt: " < ", wire.OpLte: " <= ", wire.OpGt: " > ", wire.OpGte: " >= "}
+
+// id: IAM ids are strings; "7" is row 7 and anything else is no row.
+func (b *sqlBuilder) id(t iamTable, op string, vals []any) {
+	col := t.Col + "id"
+	ss, _ := stringsOf(vals)
+	ids := []int64{}
+	for _, s := range ss {
+		if n, ok := canonicalID(s); ok {
+			ids = append(ids, n)
 		}
 	}
 	switch op {
 	case wire.OpEq, wire.OpIn:
-		c.w(t.Col + "id = ANY(")
-		c.arg(ids)
-		c.w(")")
+		if len(ids) == 0 {
+			b.w("FALSE")
+			return
+		}
+		if op == wire.OpEq {
+			b.w(col, " = ")
+			b.arg(ids[0])
+			return
+		}
+		b.w(col, " = ANY(")
+		b.arg(ids)
+		b.w(")")
 	case wire.OpNotEq, wire.OpNotIn:
-		c.w("NOT (" + t.Col + "id = ANY(")
-		c.arg(ids)
-		c.w("))")
+		if len(ids) == 0 {
+			b.w("TRUE")
+			return
+		}
+		if op == wire.OpNotEq {
+			b.w(col, " <> ")
+			b.arg(ids[0])
+			return
+		}
+		b.w(col, " <> ALL(")
+		b.arg(ids)
+		b.w(")")
+	case wire.OpContains, wire.OpNotContains:
+		b.w("FALSE") // id is no list
 	default:
-		c.str(t.Col+"id::text", op, vals)
+		b.str(col+"::text", false, op, vals)
 	}
 }
 
-// path tests the task's two paths (or the template's one).
-func (c *sqlBuilder) path(t iamTable, op string, vals []any) {
-	col := t.Col + "iam_path"
-	if op == wire.OpStartsWith {
-		v, ok := str(vals[0])
-		if !ok {
-			c.w("FALSE")
-			return
-		}
-		if strings.HasSuffix(v, ",*/") {
-			v = strings.TrimSuffix(v, "*/")
-		}
-		c.w(col + " LIKE ")
-		c.arg(escapeLikePrefix(v))
-		return
-	}
-	if op == wire.OpNotStartsWith {
-		c.w("NOT (")
-		c.path(t, wire.OpStartsWith, vals)
-		c.w(")")
-		return
-	}
-	// Any (positive) or all (negative) of the paths.
-	joiner := " OR "
-	switch op {
-	case wire.OpNotEq, wire.OpNotIn, wire.OpNotEndsWith, wire.OpNotContains:
-		joiner = " AND "
-	}
-	first := "('/space,' || " + t.Col + "space_id || '/')"
-	c.w("(")
-	for i, p := range []string{first, col} {
-		if i > 0 {
-			c.w(joiner)
-		}
-		switch op {
-		case wire.OpContains:
-			c.str(p, wire.OpEq, vals)
-		case wire.OpNotContains:
-			c.str(p, wire.OpNotEq, vals)
-		default:
-			c.str(p, op, vals)
-		}
-	}
-	c.w(")")
-}
-
-// str applies a string operator to a text column; NULL columns are missing
-// attributes.
-func (c *sqlBuilder) str(col, op string, vals []any) {
-	var ss []string
-	for _, v := range vals {
-		if s, ok := str(v); ok {
-			ss = append(ss, s)
-		}
-	}
-	one := func(sql string, v any) {
-		if len(ss) != 1 {
-			c.w("FALSE")
-			return
-		}
-		c.w(col + sql)
-		c.arg(v)
-	}
+// str tests a text column; a NULL column is a missing attribute.
+func (b *sqlBuilder) str(col string, nullable bool, op string, vals []any) {
+	ss, hasNull := stringsOf(vals)
+	one := len(ss) == 1 // a scalar operator's value is a string
 	switch op {
 	case wire.OpEq:
-		one(" = ", firstOr(ss))
+		switch {
+		case one:
+			b.w(col, " = ")
+			b.arg(ss[0])
+		case hasNull && nullable:
+			b.w(col, " IS NULL")
+		default:
+			b.w("FALSE")
+		}
 	case wire.OpNotEq:
-		if len(ss) != 1 {
-			_, isNum := vals[0].(json.Number)
-			c.bool(isNum || vals[0] == nil) // a string never equals a number
-			return
+		switch {
+		case one && nullable:
+			b.w("(", col, " IS NULL OR ", col, " <> ")
+			b.arg(ss[0])
+			b.w(")")
+		case one:
+			b.w(col, " <> ")
+			b.arg(ss[0])
+		case hasNull && nullable:
+			b.w(col, " IS NOT NULL")
+		default:
+			b.w("TRUE") // a string or null never equals a number or a boolean
 		}
-		c.w("(" + col + " IS NULL OR " + col + " <> ")
-		c.arg(ss[0])
-		c.w(")")
 	case wire.OpIn:
-		c.w(col + " = ANY(")
-		c.arg(ss)
-		c.w(")")
+		var atoms []func()
+		if len(ss) > 0 {
+			atoms = append(atoms, func() { b.w(col, " = ANY("); b.arg(ss); b.w(")") })
+		}
+		if hasNull && nullable {
+			atoms = append(atoms, func() { b.w(col, " IS NULL") })
+		}
+		b.join("OR", atoms)
 	case wire.OpNotIn:
-		c.w("(" + col + " IS NULL OR NOT (" + col + " = ANY(")
-		c.arg(ss)
-		c.w(")))")
-	case wire.OpStartsWith:
-		one(" LIKE ", escapeLikePrefix(firstOr(ss)))
-	case wire.OpEndsWith:
-		one(" LIKE ", "%"+escapeLike(firstOr(ss)))
-	case wire.OpStringContains:
-		one(" LIKE ", "%"+escapeLike(firstOr(ss))+"%")
-	case wire.OpNotStartsWith, wire.OpNotEndsWith:
-		if len(ss) != 1 {
-			c.w("FALSE")
+		var atoms []func()
+		if len(ss) > 0 {
+			atoms = append(atoms, func() { b.w(col, " <> ALL("); b.arg(ss); b.w(")") })
+		}
+		switch {
+		case nullable && hasNull:
+			atoms = append([]func(){func() { b.w(col, " IS NOT NULL") }}, atoms...)
+			b.join("AND", atoms)
+		case nullable && len(atoms) > 0:
+			b.join("OR", append([]func(){func() { b.w(col, " IS NULL") }}, atoms...))
+		default:
+			b.join("AND", atoms)
+		}
+	case wire.OpStartsWith, wire.OpNotStartsWith, wire.OpEndsWith, wire.OpNotEndsWith, wire.OpStringContains:
+		if !one {
+			b.w("FALSE") // string operators need strings on both sides
 			return
 		}
-		pattern := escapeLikePrefix(ss[0])
-		if op == wire.OpNotEndsWith {
-			pattern = "%" + escapeLike(ss[0])
-		}
-		c.w("(" + col + " NOT LIKE ")
-		c.arg(pattern)
-		c.w(")")
+		b.w(col, likeOp(op))
+		b.arg(likePattern(op, ss[0]))
 	case wire.OpLt, wire.OpLte, wire.OpGt, wire.OpGte:
-		sym := map[string]string{wire.OpLt: " < ", wire.OpLte: " <= ", wire.OpGt: " > ", wire.OpGte: " >= "}[op]
-		one(" COLLATE \"C\""+sym, firstOr(ss))
+		if !one {
+			b.w("FALSE")
+			return
+		}
+		b.w(col, ` COLLATE "C"`, orderOps[op]) // bytewise, as Go compares strings
+		b.arg(ss[0])
+	default: // contains, not_contains: the attribute is no list
+		b.w("FALSE")
+	}
+}
+
+func likeOp(op string) string {
+	if op == wire.OpNotStartsWith || op == wire.OpNotEndsWith {
+		return " NOT LIKE "
+	}
+	return " LIKE "
+}
+
+func likePattern(op, s string) string {
+	switch op {
+	case wire.OpStartsWith, wire.OpNotStartsWith:
+		return escapeLike(s) + "%"
+	case wire.OpEndsWith, wire.OpNotEndsWith:
+		return "%" + escapeLike(s)
+	}
+	return "%" + escapeLike(s) + "%"
+}
+
+// path tests _bk_iam_path_ of a template (one path, the iam_path column) or
+// a task (the space's path and iam_path, which may be the same).
+func (b *sqlBuilder) path(t iamTable, op string, vals []any) {
+	longest := t.Col + "iam_path"
+	paths := []string{longest}
+	if t.Type == taskTable.Type {
+		paths = []string{"('/space,' || " + t.Col + "space_id || '/')", longest}
+	}
+	ss, _ := stringsOf(vals)
+	one := len(ss) == 1
+	// each tests every path with test, joined by OR (some path) or AND
+	// (every path).
+	each := func(join string, test func(col string)) {
+		atoms := make([]func(), len(paths))
+		for i, p := range paths {
+			atoms[i] = func() { test(p) }
+		}
+		b.join(join, atoms)
+	}
+	switch op {
+	case wire.OpStartsWith:
+		if !one {
+			b.w("FALSE")
+			return
+		}
+		p := ss[0]
+		if strings.HasSuffix(p, ",*/") {
+			p = strings.TrimSuffix(p, "*/")
+		}
+		b.pathPrefix(t, p)
+	case wire.OpNotStartsWith, wire.OpStringContains:
+		// No path starts with (contains) P exactly when the longest does
+		// not: the others are its prefixes. No ",*/" rule for these.
+		if !one {
+			b.w("FALSE")
+			return
+		}
+		b.w(longest, likeOp(op))
+		b.arg(likePattern(op, ss[0]))
+	case wire.OpEq, wire.OpContains:
+		if !one {
+			b.w("FALSE") // a path never equals a non-string
+			return
+		}
+		each("OR", func(col string) { b.w(col, " = "); b.arg(ss[0]) })
+	case wire.OpNotEq, wire.OpNotContains:
+		if !one {
+			b.w("TRUE")
+			return
+		}
+		each("AND", func(col string) { b.w(col, " <> "); b.arg(ss[0]) })
+	case wire.OpIn:
+		if len(ss) == 0 {
+			b.w("FALSE")
+			return
+		}
+		each("OR", func(col string) { b.w(col, " = ANY("); b.arg(ss); b.w(")") })
+	case wire.OpNotIn:
+		if len(ss) == 0 {
+			b.w("TRUE")
+			return
+		}
+		each("AND", func(col string) { b.w(col, " <> ALL("); b.arg(ss); b.w(")") })
+	case wire.OpEndsWith, wire.OpNotEndsWith:
+		if !one {
+			b.w("FALSE")
+			return
+		}
+		join := "OR"
+		if op == wire.OpNotEndsWith {
+			join = "AND"
+		}
+		each(join, func(col string) { b.w(col, likeOp(op)); b.arg(likePattern(op, ss[0])) })
+	case wire.OpLt, wire.OpLte, wire.OpGt, wire.OpGte:
+		if !one {
+			b.w("FALSE")
+			return
+		}
+		each("OR", func(col string) { b.w(col, ` COLLATE "C"`, orderOps[op]); b.arg(ss[0]) })
 	default:
-		c.w("FALSE")
+		b.w("FALSE")
 	}
 }
 
-func firstOr(ss []string) string {
-	if len(ss) == 0 {
-		return ""
+// pathPrefix writes "the longest path starts with p". The prefixes IAM
+// grants ("/space,S/", "/space,S/template,T/" and, from the wildcard,
+// "/space,S/template,") are conditions on space_id and template_id, which
+// the list indexes answer with index-only counts; they are exact because
+// iam_path is generated from those columns and PostgreSQL writes a bigint
+// canonically. Every other prefix is a LIKE on iam_path.
+func (b *sqlBuilder) pathPrefix(t iamTable, p string) {
+	const root = "/space,"
+	if strings.HasPrefix(root, p) {
+		b.w("TRUE") // every path starts with "/space,"
+		return
 	}
-	return ss[0]
+	rest, _ := strings.CutPrefix(p, root)
+	sid, after, found := strings.Cut(rest, "/")
+	space, ok := canonicalID(sid)
+	if strings.HasPrefix(p, root) && found && ok {
+		tid, isTemplate := strings.CutPrefix(after, "template,")
+		tid, endsNode := strings.CutSuffix(tid, "/")
+		template, canonicalT := canonicalID(tid)
+		switch {
+		case after == "":
+			b.w(t.Col, "space_id = ")
+			b.arg(space)
+			return
+		case t.Type == taskTable.Type && after == "template,":
+			b.w("(", t.Col, "space_id = ")
+			b.arg(space)
+			b.w(" AND ", t.Col, "template_id IS NOT NULL)")
+			return
+		case t.Type == taskTable.Type && isTemplate && endsNode && canonicalT:
+			b.w("(", t.Col, "space_id = ")
+			b.arg(space)
+			b.w(" AND ", t.Col, "template_id = ")
+			b.arg(template)
+			b.w(")")
+			return
+		}
+	}
+	b.w(t.Col, "iam_path LIKE ")
+	b.arg(escapeLike(p) + "%")
 }
 
+// escapeLike quotes LIKE's wildcards (and its escape character, the
+// backslash) in s.
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
-
-func escapeLikePrefix(s string) string { return escapeLike(s) + "%" }
