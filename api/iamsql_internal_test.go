@@ -296,3 +296,48 @@ func evalSQL(t *testing.T, st *store.Store, table iamTable, exprs []string) [][]
 	}
 	return out
 }
+
+// TestIAMSQLInListQueries ANDs converted conditions into the store's list
+// queries after their own filters: the placeholders must be numbered after
+// the query's arguments and before its limit and offset.
+func TestIAMSQLInListQueries(t *testing.T) {
+	st := iamFixture(t)
+	ctx := context.Background()
+	cond := func(table iamTable, x string) *store.Condition {
+		c := table.whereOf(mustExpr(t, x))
+		return &c
+	}
+	taskIDs := func(list []store.Task) []int64 {
+		ids := []int64{}
+		for _, x := range list {
+			ids = append(ids, x.ID)
+		}
+		return ids
+	}
+
+	tasks, n, err := st.TaskList(ctx, store.TaskFilter{SpaceID: 1, Creator: "alice", Limit: 10, Where: cond(taskTable,
+		`{"op":"OR","content":[{"op":"starts_with","field":"task._bk_iam_path_","value":"/space,1/template,5/"},{"op":"in","field":"task.id","value":["2","3"]}]}`)})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, []int64{1}, taskIDs(tasks))
+
+	scope := "biz"
+	tasks, n, err = st.TaskList(ctx, store.TaskFilter{SpaceID: 1, ScopeType: &scope, Limit: 1, Offset: 1, Where: cond(taskTable,
+		`{"op":"starts_with","field":"task._bk_iam_path_","value":"/space,1/template,*/"}`)})
+	require.NoError(t, err)
+	require.Equal(t, 2, n) // tasks 1 and 3, newest (highest id, same time) first
+	require.Len(t, tasks, 1)
+
+	templates, n, err := st.TemplateList(ctx, store.TemplateFilter{SpaceID: 1, Name: "a", Limit: 10, Where: cond(templateTable,
+		`{"op":"AND","content":[{"op":"starts_with","field":"template._bk_iam_path_","value":"/space,1/"},{"op":"not_eq","field":"template.creator","value":"alice"}]}`)})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Len(t, templates, 1)
+	require.Equal(t, int64(6), templates[0].ID)
+
+	rows, n, err := st.IAMInstances(ctx, "task", store.IAMInstanceFilter{ParentType: "template", ParentID: 5, Keyword: "N",
+		Limit: 10, Where: cond(taskTable, `{"op":"not_in","field":"task.id","value":["15"]}`)})
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, int64(1), rows[0].ID)
+}
