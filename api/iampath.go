@@ -13,7 +13,7 @@ import "strconv"
 //	task     ["/space,S/", "/space,S/template,T/"] (["/space,S/"] without a template)
 //
 // These helpers are the one place that spells the paths out; the iam_path
-// column of tasks and templates (migration 00011) stores the longest one,
+// column of tasks and templates (migration 00009) stores the longest one,
 // which every other path of the instance is a prefix of.
 
 // spaceIAMPaths is a space's _bk_iam_path_: spaces are roots.

@@ -67,6 +67,7 @@ type sdkResource struct {
 	templateID *int64
 	scopeType  *string
 	scopeValue *string
+	creator    string
 }
 
 func (u *userAccess) allowed(ctx context.Context, user, token string, res sdkResource, need string) (bool, error) {
@@ -79,14 +80,25 @@ func (u *userAccess) allowed(ctx context.Context, user, token string, res sdkRes
 			return ok, err
 		}
 	}
-	paths := []any{fmt.Sprintf("/space,%d/", res.spaceID)}
-	if res.kind == "task" && res.templateID != nil {
-		paths = append(paths, fmt.Sprintf("/space,%d/template,%d/", res.spaceID, *res.templateID))
+	// The attributes the resource callback reports, so that a policy on
+	// creator or scope decides here as it filters the lists.
+	var paths []string
+	if res.kind == "task" {
+		paths = taskIAMPaths(res.spaceID, res.templateID)
+	} else {
+		paths = templateIAMPaths(res.spaceID)
+	}
+	attrs := map[string]any{policy.IAMPath: toAnySlice(paths), "creator": res.creator}
+	if res.scopeType != nil {
+		attrs["scope_type"] = *res.scopeType
+	}
+	if res.scopeValue != nil {
+		attrs["scope_value"] = *res.scopeValue
 	}
 	return u.policy.Engine.Allowed(ctx, policy.Request{System: policy.System,
 		Subject: policy.Subject{Type: policy.SubjectUser, ID: user}, Action: iamActions[res.kind][need],
 		Resources: []policy.Resource{{System: policy.System, Type: res.kind, ID: strconv.FormatInt(res.id, 10),
-			Attribute: map[string]any{policy.IAMPath: paths}}}})
+			Attribute: attrs}}})
 }
 
 // tokenAllows verifies a token: the user's own, of the space, unexpired,
@@ -174,7 +186,7 @@ func (u *userAccess) load(r *http.Request, kind, need string) (context.Context, 
 		if err != nil {
 			return nil, err
 		}
-		res.spaceID, res.scopeType, res.scopeValue, value = t.SpaceID, t.ScopeType, t.ScopeValue, t
+		res.spaceID, res.scopeType, res.scopeValue, res.creator, value = t.SpaceID, t.ScopeType, t.ScopeValue, t.Creator, t
 	default:
 		t, err := u.store.TaskGet(ctx, id)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && t.IsDeleted) {
@@ -183,7 +195,7 @@ func (u *userAccess) load(r *http.Request, kind, need string) (context.Context, 
 		if err != nil {
 			return nil, err
 		}
-		res.spaceID, res.templateID, res.scopeType, res.scopeValue, value = t.SpaceID, t.TemplateID, t.ScopeType, t.ScopeValue, t
+		res.spaceID, res.templateID, res.scopeType, res.scopeValue, res.creator, value = t.SpaceID, t.TemplateID, t.ScopeType, t.ScopeValue, t.Creator, t
 	}
 	sp, err := u.store.SpaceGet(ctx, res.spaceID)
 	if err != nil {
@@ -286,4 +298,12 @@ func sdkRoutes(rs *routes, guarded func(kind, need string) *routes, listed func(
 		OperationID: "sdk_get_template_list", Tag: "sdk", AppAuth: true,
 		Summary:  "get_template_list restricted to the templates the user may view",
 		Response: listResult{Data: []templateListItem{}}, Handler: templates.list})
+}
+
+func toAnySlice(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

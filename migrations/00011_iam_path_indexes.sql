@@ -1,5 +1,5 @@
 -- Indexes for `_bk_iam_path_` conditions on templates, next to the tasks'
--- tasks_iam_path_idx of 00011.
+-- tasks_iam_path_idx of 00009.
 --
 -- Why one column answers starts_with. A template's _bk_iam_path_ is
 -- ["/space,S/"]; a task's is ["/space,S/", "/space,S/template,T/"] (only the
