@@ -41,11 +41,13 @@ func BenchmarkPolicyFilteredList(b *testing.B) {
 	grant := func(user string, paths [][]map[string]any) {
 		r := s.Do(http.MethodPost, "/api/v1/open/authorization/batch_path/", s.AuthHeader("admin"), map[string]any{
 			"asynchronous": false, "operate": "grant", "system": "bkflow", "actions": []any{map[string]any{"id": "task_view"}},
-			"subject": map[string]any{"type": "user", "id": user},
+			"subject":   map[string]any{"type": "user", "id": user},
 			"resources": []any{map[string]any{"system": "bkflow", "type": "task", "paths": paths}}})
 		require.Contains(b, string(r.Body), `"code":0`, "%s", r.Body)
 	}
-	n := func(typ string, id int64) map[string]any { return map[string]any{"type": typ, "id": fmt.Sprint(id), "name": ""} }
+	n := func(typ string, id int64) map[string]any {
+		return map[string]any{"type": typ, "id": fmt.Sprint(id), "name": ""}
+	}
 	idPaths := func(k int) [][]map[string]any {
 		var out [][]map[string]any
 		for i := range k {
