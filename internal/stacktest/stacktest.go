@@ -78,9 +78,10 @@ func Start(t testing.TB, o Options) *Stack {
 		t.Cleanup(func() { _ = os.RemoveAll(dir) })
 	}
 	secret := randomHex(16)
+	addrs := freeAddrs(t, 3)
 	s := &Stack{
 		t: t, bin: Binary(t), DataDir: dir,
-		HTTPAddr: freeAddr(t), Temporal: freeAddr(t), UIAddr: freeAddr(t),
+		HTTPAddr: addrs[0], Temporal: addrs[1], UIAddr: addrs[2],
 		AppCode: "bkflow-dev", AppSecret: secret,
 		logs: &lockedBuffer{},
 	}
@@ -340,14 +341,21 @@ func Binary(t testing.TB) string {
 	return buildPath
 }
 
-func freeAddr(t testing.TB) string {
+// freeAddrs returns n distinct free loopback addresses: the listeners stay
+// open until all are chosen, so the kernel cannot hand out one port twice
+// (it did: "port and ui port are both …").
+func freeAddrs(t testing.TB, n int) []string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	out := make([]string, n)
+	for i := range out {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		out[i] = l.Addr().String()
 	}
-	defer l.Close()
-	return l.Addr().String()
+	return out
 }
 
 func randomHex(n int) string {
