@@ -188,7 +188,20 @@ func pathKeys(l Leaf) ([]pathKey, bool) {
 // not be asked. Clauses with other leaves, and scanned clauses, go to OPA.
 // The differential test TestIndexNeverHidesAClause checks this against OPA.
 func (ai *actionIndex) candidates(objects map[string]any, subjects []string, now int64) ([]*clauseRef, bool) {
+	// A hit list holds every subject's clauses for a value, so the asking
+	// subjects are a set when there are more than a few of them.
+	var set map[string]struct{}
+	if len(subjects) > 8 {
+		set = make(map[string]struct{}, len(subjects))
+		for _, x := range subjects {
+			set[x] = struct{}{}
+		}
+	}
 	asking := func(s string) bool {
+		if set != nil {
+			_, ok := set[s]
+			return ok
+		}
 		for _, x := range subjects {
 			if x == s {
 				return true
