@@ -1,11 +1,8 @@
 package api_test
 
 import (
-	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"testing"
@@ -38,25 +35,6 @@ func iamOK(t *testing.T, s *stacktest.Stack, path string, body any) json.RawMess
 	return a.Data
 }
 
-func callback(t *testing.T, s *stacktest.Stack, password string, body any) iamAnswer {
-	t.Helper()
-	b, err := json.Marshal(body)
-	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, s.URL("/iam/resources/"), bytes.NewReader(b))
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte("bk_iam:"+password)))
-	req.Header.Set("X-Request-Id", "cb-1")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", out)
-	require.Equal(t, "cb-1", resp.Header.Get("X-Request-Id"))
-	var a iamAnswer
-	require.NoError(t, json.Unmarshal(out, &a), "%s", out)
-	return a
-}
 
 func grantBody(operate, action, subjectType, subject string, resources ...map[string]any) map[string]any {
 	return map[string]any{"asynchronous": false, "operate": operate, "system": "bkflow", "action": map[string]any{"id": action},
@@ -119,7 +97,7 @@ func TestIAMEndToEnd(t *testing.T) {
 	require.Equal(t, map[string]int{"instance_count": 1}, granted.Statistics)
 
 	// The paths come from bkflow's records, through the resource callback.
-	info := callback(t, s, "cb-secret", map[string]any{"type": "task", "method": "fetch_instance_info",
+	info := cbPost(t, s, basic("bk_iam", "cb-secret"), map[string]any{"type": "task", "method": "fetch_instance_info",
 		"filter": map[string]any{"ids": []string{fmt.Sprint(a1), fmt.Sprint(a2), fmt.Sprint(b1)}, "attrs": []string{"_bk_iam_path_"}}})
 	require.Equal(t, 0, info.Code, info.Message)
 	var instances []struct {
@@ -212,15 +190,15 @@ func TestIAMEndToEnd(t *testing.T) {
 	require.Contains(t, string(unauth.Body), `"code":1901401`)
 
 	// The callback: auth, listing by parent, search and policy lists.
-	require.Equal(t, 401, callback(t, s, "wrong", map[string]any{"type": "task", "method": "list_attr"}).Code)
-	require.Equal(t, 404, callback(t, s, "cb-secret", map[string]any{"type": "host", "method": "list_attr"}).Code)
-	require.Equal(t, 406, callback(t, s, "cb-secret", map[string]any{"type": "task", "method": "search_instance",
+	require.Equal(t, 401, cbPost(t, s, basic("bk_iam", "wrong"), map[string]any{"type": "task", "method": "list_attr"}).Code)
+	require.Equal(t, 404, cbPost(t, s, basic("bk_iam", "cb-secret"), map[string]any{"type": "host", "method": "list_attr"}).Code)
+	require.Equal(t, 406, cbPost(t, s, basic("bk_iam", "cb-secret"), map[string]any{"type": "task", "method": "search_instance",
 		"filter": map[string]any{"keyword": "e"}}).Code)
-	list := callback(t, s, "cb-secret", map[string]any{"type": "task", "method": "list_instance",
+	list := cbPost(t, s, basic("bk_iam", "cb-secret"), map[string]any{"type": "task", "method": "list_instance",
 		"filter": map[string]any{"parent": map[string]any{"type": "template", "id": fmt.Sprint(tplB)}}, "page": map[string]any{"offset": 0, "limit": 10}})
 	require.Equal(t, 0, list.Code, list.Message)
 	require.JSONEq(t, fmt.Sprintf(`{"count":1,"results":[{"id":"%d","display_name":"e2e"}]}`, b1), string(list.Data))
-	byPolicy := callback(t, s, "cb-secret", map[string]any{"type": "task", "method": "list_instance_by_policy",
+	byPolicy := cbPost(t, s, basic("bk_iam", "cb-secret"), map[string]any{"type": "task", "method": "list_instance_by_policy",
 		"filter": map[string]any{"expression": map[string]any{"op": "starts_with", "field": "task._bk_iam_path_",
 			"value": fmt.Sprintf("/space,%d/", a.ID)}}, "page": map[string]any{"offset": 0, "limit": 10}})
 	require.JSONEq(t, fmt.Sprintf(`{"count":2,"results":[{"id":"%d","display_name":"e2e"},{"id":"%d","display_name":"e2e"}]}`,

@@ -149,12 +149,18 @@ func (h *iamDecisions) actionOf(system, id string) (any, bool) {
 	return a, ok
 }
 
-func (h *iamDecisions) authByActions(r *http.Request) (any, error) {
+// readActions reads a by-actions request: the common parts and its actions.
+func (h *iamDecisions) readActions(r *http.Request) (iamPolicyRequest, []string, error) {
 	body, err := h.read(r)
 	if err != nil {
-		return nil, err
+		return body, nil, err
 	}
 	ids, err := h.actionIDs(body)
+	return body, ids, err
+}
+
+func (h *iamDecisions) authByActions(r *http.Request) (any, error) {
+	body, ids, err := h.readActions(r)
 	if err != nil {
 		return nil, err
 	}
@@ -227,11 +233,7 @@ func (h *iamDecisions) query(r *http.Request) (any, error) {
 }
 
 func (h *iamDecisions) queryByActions(r *http.Request) (any, error) {
-	body, err := h.read(r)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := h.actionIDs(body)
+	body, ids, err := h.readActions(r)
 	if err != nil {
 		return nil, err
 	}
