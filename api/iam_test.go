@@ -35,7 +35,6 @@ func iamOK(t *testing.T, s *stacktest.Stack, path string, body any) json.RawMess
 	return a.Data
 }
 
-
 func grantBody(operate, action, subjectType, subject string, resources ...map[string]any) map[string]any {
 	return map[string]any{"asynchronous": false, "operate": operate, "system": "bkflow", "action": map[string]any{"id": action},
 		"subject": map[string]any{"type": subjectType, "id": subject}, "resources": resources}
