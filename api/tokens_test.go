@@ -182,6 +182,17 @@ func TestTokens(t *testing.T) {
 		require.NotEqual(t, first.Token, token("dan", "TEMPLATE", tpl, "VIEW").Token, "an expired token is not reused")
 	})
 
+	t.Run("expiry", func(t *testing.T) {
+		tok := token("fay", "TASK", task, "VIEW")
+		require.Equal(t, http.StatusOK, call("fay", tok.Token, http.MethodGet, taskGet, false))
+		sum := sha256.Sum256([]byte(tok.Token))
+		_, err := resDB(t, s).Exec(context.Background(), `UPDATE tokens SET expired_at = now() - interval '1 second'
+			WHERE token_hash = $1`, sum[:])
+		require.NoError(t, err)
+		require.Equal(t, http.StatusForbidden, call("fay", tok.Token, http.MethodGet, taskGet, false), "expired")
+		require.NotEqual(t, tok.Token, token("fay", "TASK", task, "VIEW").Token, "a new token replaces the expired one")
+	})
+
 	t.Run("superusers need no token", func(t *testing.T) {
 		require.Equal(t, http.StatusOK, call("admin", "", http.MethodGet, taskGet, false), "the space's creator is its superuser")
 	})
