@@ -208,3 +208,67 @@ func sorted(ids ...int64) []int64 {
 	slices.Sort(ids)
 	return ids
 }
+
+// TestIAMForeignSystem registers an access system's own model through the
+// migration JSON and uses bkflow as its decision point.
+func TestIAMForeignSystem(t *testing.T) {
+	t.Parallel()
+	s := stacktest.Start(t, stacktest.Options{})
+	migration := func(system string) map[string]any {
+		ref := func(id string) map[string]any { return map[string]any{"system_id": system, "id": id} }
+		return map[string]any{"system_id": system, "operations": []any{
+			map[string]any{"operation": "upsert_system", "data": map[string]any{"id": system, "name": "作业", "name_en": "jobs",
+				"clients": system, "provider_config": map[string]any{"host": "http://jobs.example", "auth": "basic"}}},
+			map[string]any{"operation": "upsert_resource_type", "data": map[string]any{"id": "project", "name": "项目", "name_en": "project",
+				"parents": []any{}, "provider_config": map[string]any{"path": "/r/"}}},
+			map[string]any{"operation": "upsert_resource_type", "data": map[string]any{"id": "job", "name": "作业", "name_en": "job",
+				"parents": []any{ref("project")}, "provider_config": map[string]any{"path": "/r/"}}},
+			map[string]any{"operation": "upsert_instance_selection", "data": map[string]any{"id": "project_job", "name": "项目-作业",
+				"name_en": "project job", "resource_type_chain": []any{ref("project"), ref("job")}}},
+			map[string]any{"operation": "upsert_action", "data": map[string]any{"id": "job_run", "name": "执行作业", "name_en": "run job",
+				"related_resource_types": []any{map[string]any{"system_id": system, "id": "job",
+					"related_instance_selections": []any{ref("project_job")}}}}},
+		}}
+	}
+	bad := iamCall(t, s, http.MethodPost, "/api/v1/model/systems/migrate/", migration("other"))
+	require.Equal(t, 1901400, bad.Code)
+	require.Equal(t, `system id "other" must be the calling app's code "bkflow-dev"`, bad.Message)
+	invalid := migration("bkflow-dev")
+	invalid["operations"] = invalid["operations"].([]any)[:4]
+	invalid["operations"] = append(invalid["operations"].([]any), map[string]any{"operation": "upsert_action",
+		"data": map[string]any{"id": "job_run", "name": "执行作业", "name_en": "run job", "type": "run", "related_resource_types": []any{}}})
+	bad = iamCall(t, s, http.MethodPost, "/api/v1/model/systems/migrate/", invalid)
+	require.Equal(t, 1901400, bad.Code)
+	require.Equal(t, `invalid iam model: actions[job_run].type: must be one of create edit view delete list manage execute debug use, got "run"`, bad.Message)
+
+	require.JSONEq(t, `{"system_id":"bkflow-dev","resource_types":2,"instance_selections":1,"actions":1}`,
+		string(iamOK(t, s, "/api/v1/model/systems/migrate/", migration("bkflow-dev"))))
+	iamOK(t, s, "/api/v1/open/authorization/path/", map[string]any{"asynchronous": false, "operate": "grant",
+		"system": "bkflow-dev", "action": map[string]any{"id": "job_run"}, "subject": map[string]any{"type": "user", "id": "gus"},
+		"resources": []any{map[string]any{"system": "bkflow-dev", "type": "job", "path": []any{map[string]any{"type": "project", "id": "p1"}}}}})
+	auth := func(path string) bool {
+		var out struct {
+			Allowed bool `json:"allowed"`
+		}
+		require.NoError(t, json.Unmarshal(iamOK(t, s, "/api/v1/policy/auth", map[string]any{"system": "bkflow-dev",
+			"subject": map[string]any{"type": "user", "id": "gus"}, "action": map[string]any{"id": "job_run"},
+			"resources": []any{map[string]any{"system": "bkflow-dev", "type": "job", "id": "j1",
+				"attribute": map[string]any{"_bk_iam_path_": []string{path}}}}}), &out))
+		return out.Allowed
+	}
+	require.True(t, auth("/project,p1/"))
+	require.False(t, auth("/project,p2/"))
+	require.JSONEq(t, `{"op":"starts_with","field":"job._bk_iam_path_","value":"/project,p1/"}`,
+		string(iamOK(t, s, "/api/v1/policy/query", map[string]any{"system": "bkflow-dev", "subject": map[string]any{"type": "user", "id": "gus"},
+			"action": map[string]any{"id": "job_run"}, "resources": []any{}})))
+	var m struct {
+		System struct {
+			ID      string `json:"id"`
+			Clients string `json:"clients"`
+		} `json:"system"`
+	}
+	a := iamCall(t, s, http.MethodGet, "/api/v1/model/systems/bkflow-dev/query", nil)
+	require.Equal(t, 0, a.Code, a.Message)
+	require.NoError(t, json.Unmarshal(a.Data, &m))
+	require.Equal(t, "bkflow-dev", m.System.ID)
+}
