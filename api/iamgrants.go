@@ -20,10 +20,10 @@ type iamGrants struct {
 }
 
 func (h *iamGrants) routes(rs *routes, a iamAdapter, guard func(http.Handler) http.Handler) {
-	for _, kind := range []string{grant.KindInstance, grant.KindBatchInstance, grant.KindPath, grant.KindBatchPath} {
-		rs.add(route{Method: http.MethodPost, Path: "/api/v1/open/authorization/" + kind + "/",
-			OperationID: "iam_authorization_" + kind, Tag: "iam",
-			Summary:        "IAM: grant or revoke (operate) by " + kind + ", translated into stored conditions by BlueKing's rules",
+	for _, kind := range []grant.Kind{grant.KindInstance, grant.KindBatchInstance, grant.KindPath, grant.KindBatchPath} {
+		rs.add(route{Method: http.MethodPost, Path: "/api/v1/open/authorization/" + string(kind) + "/",
+			OperationID: "iam_authorization_" + string(kind), Tag: "iam",
+			Summary:        "IAM: grant or revoke (operate) by " + string(kind) + ", translated into stored conditions by BlueKing's rules",
 			RawContentType: "application/json", Raw: guard(a.wrap(h.authorize(kind)))})
 	}
 	rs.add(route{Method: http.MethodPost, Path: "/api/v1/model/systems/migrate/", OperationID: "iam_model_migrate", Tag: "iam",
@@ -33,26 +33,25 @@ func (h *iamGrants) routes(rs *routes, a iamAdapter, guard func(http.Handler) ht
 		Summary: "IAM: a registered system's model", RawContentType: "application/json", Raw: guard(a.wrap(h.query))})
 }
 
-func (h *iamGrants) authorize(kind string) handler {
+func (h *iamGrants) authorize(kind grant.Kind) handler {
 	return func(r *http.Request) (any, error) {
 		var req grant.Request
 		if err := decodeBody(r, &req); err != nil {
 			return nil, err
 		}
-		if err := req.Validate(kind); err != nil {
+		req.Kind = kind
+		if err := req.Validate(); err != nil {
 			return nil, &policy.Error{Code: policy.CodeBadRequest, Message: err.Error()}
 		}
 		if err := checkClient(h.svc, r, req.System); err != nil {
 			return nil, err
 		}
-		expiredAt := req.ExpiredAt
-		if expiredAt == 0 {
-			expiredAt = policy.Permanent
-		}
+		expiredAt := req.Expiry()
 		if expiredAt <= time.Now().Unix() {
 			return nil, &policy.Error{Code: policy.CodeBadRequest, Message: "expired_at is in the past"}
 		}
 		m, _ := h.svc.Model(req.System)
+		subject := policy.Subject{Type: req.Subject.Type, ID: req.Subject.ID}
 		type result struct {
 			Action     grant.ActionRef `json:"action"`
 			PolicyID   int64           `json:"policy_id"`
@@ -60,69 +59,111 @@ func (h *iamGrants) authorize(kind string) handler {
 		}
 		var out []result
 		for _, actionID := range req.ActionIDs() {
-			cond, count, err := selection(m, req, actionID)
+			add, err := translate(m, req, actionID)
 			if err != nil {
 				return nil, err
 			}
-			id, err := h.svc.Update(r.Context(), req.System, actionID, req.Subject, expiredAt,
+			id, err := h.svc.Update(r.Context(), req.System, actionID, subject, expiredAt,
 				func(cur policy.Condition, exists bool) (policy.Condition, bool, error) {
-					if req.Operate == "revoke" {
+					existing := grant.Condition{}
+					if exists {
+						var err error
+						if existing, err = toGrant(cur); err != nil {
+							return cur, false, err
+						}
+					}
+					next, keep := grant.Merge(existing, add), true
+					if req.Operate == grant.OperateRevoke {
 						if !exists {
 							return cur, false, nil
 						}
-						next, ok := grant.Remove(cur, cond)
-						return next, ok, nil
+						next, keep = grant.Remove(existing, add)
 					}
-					if !exists {
-						return cond, true, nil
+					if !keep {
+						return cur, false, nil
 					}
-					return grant.Merge(cur, cond), true, nil
+					c, err := fromGrant(next)
+					return c, true, err
 				})
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, result{Action: grant.ActionRef{ID: actionID}, PolicyID: id,
-				Statistics: map[string]int{"instance_count": count}})
+				Statistics: map[string]int{"instance_count": instanceCount(req)}})
 		}
-		if kind == grant.KindInstance || kind == grant.KindPath {
+		if !kind.Batch() {
 			return map[string]any{"policy_id": out[0].PolicyID, "statistics": out[0].Statistics}, nil
 		}
 		return out, nil
 	}
 }
 
-// selection translates the request's resources into the stored condition
-// for one action: every resource must be of the action's one resource type;
-// paths go through ignore_iam_path with the action's views.
-func selection(m *model.Model, req grant.Request, actionID string) (policy.Condition, int, error) {
+// translate turns the request's resources into the stored condition for one
+// action, with the action's related resource types and their views from the
+// system's model (iam.md §3.4).
+func translate(m *model.Model, req grant.Request, actionID string) (grant.Condition, error) {
 	a, ok := m.Action(actionID)
 	if !ok {
-		return policy.Condition{}, 0, &policy.Error{Code: policy.CodeBadRequest,
+		return grant.Condition{}, &policy.Error{Code: policy.CodeBadRequest,
 			Message: fmt.Sprintf("action %q does not exist in system %s", actionID, req.System)}
 	}
-	if len(a.RelatedResourceTypes) != 1 {
-		return policy.Condition{}, 0, &policy.Error{Code: policy.CodeBadRequest,
-			Message: fmt.Sprintf("action %s has %d resource types; these APIs grant actions on exactly one", actionID, len(a.RelatedResourceTypes))}
-	}
-	rt := a.RelatedResourceTypes[0]
-	target := grant.Target{SystemID: rt.SystemID, Type: rt.ID}
-	var paths [][]grant.Node
-	for i, res := range req.Resources {
-		if res.System != rt.SystemID || res.Type != rt.ID {
-			return policy.Condition{}, 0, &policy.Error{Code: policy.CodeBadRequest,
-				Message: fmt.Sprintf("resources[%d]: action %s applies to %s:%s, not %s:%s", i, actionID, rt.SystemID, rt.ID, res.System, res.Type)}
+	related := make([]grant.RelatedType, 0, len(a.RelatedResourceTypes))
+	for _, rt := range a.RelatedResourceTypes {
+		views, err := m.Views(actionID, rt.ID)
+		if err != nil {
+			return grant.Condition{}, err
 		}
-		paths = append(paths, res.SelectedPaths()...)
+		t := grant.RelatedType{ResourceTypeRef: grant.ResourceTypeRef{SystemID: rt.SystemID, Type: rt.ID}}
+		for _, v := range views {
+			gv := grant.View{ID: v.ID, IgnoreIAMPath: v.IgnoreIAMPath}
+			for _, c := range v.Chain {
+				gv.Chain = append(gv.Chain, grant.TypeRef{SystemID: c.SystemID, ID: c.ID})
+			}
+			t.Views = append(t.Views, gv)
+		}
+		related = append(related, t)
 	}
-	views, err := m.Views(actionID, rt.ID)
+	cond, err := req.Translate(related)
 	if err != nil {
-		return policy.Condition{}, 0, err
+		return grant.Condition{}, &policy.Error{Code: policy.CodeBadRequest,
+			Message: fmt.Sprintf("action %s: %v", actionID, err)}
 	}
-	cond, err := grant.Instances(req.System, target, grant.IgnorePath(target, views, paths))
+	return cond, nil
+}
+
+// instanceCount is the statistics' instance_count: how many instances or
+// paths the request selects.
+func instanceCount(req grant.Request) int {
+	n := 0
+	for _, res := range req.Resources {
+		switch {
+		case res.ID != "":
+			n++
+		case len(res.Path) > 0:
+			n++
+		default:
+			n += len(res.Instances) + len(res.Paths)
+		}
+	}
+	return n
+}
+
+// toGrant and fromGrant move a condition between the engine's reading of
+// stored conditions and the grant translator's: both speak the stored JSON.
+func toGrant(c policy.Condition) (grant.Condition, error) {
+	b, err := c.MarshalJSON()
 	if err != nil {
-		return policy.Condition{}, 0, &policy.Error{Code: policy.CodeBadRequest, Message: "resources: " + err.Error()}
+		return grant.Condition{}, err
 	}
-	return cond, len(paths), nil
+	return grant.ParseCondition(b)
+}
+
+func fromGrant(c grant.Condition) (policy.Condition, error) {
+	b, err := c.MarshalJSON()
+	if err != nil {
+		return policy.Condition{}, err
+	}
+	return policy.ParseCondition(b)
 }
 
 func (h *iamGrants) migrate(r *http.Request) (any, error) {
