@@ -56,7 +56,9 @@ func TestIAMGrantTranslations(t *testing.T) {
 	const system = "bkflow-dev"
 	iamOK(t, s, "/api/v1/model/systems/migrate/", grantsModel(system))
 
-	n := func(typ, id string) map[string]any { return map[string]any{"type": typ, "id": id, "name": typ + " " + id} }
+	n := func(typ, id string) map[string]any {
+		return map[string]any{"type": typ, "id": id, "name": typ + " " + id}
+	}
 	path := func(typ string, nodes ...any) map[string]any {
 		return map[string]any{"system": system, "type": typ, "path": nodes}
 	}
@@ -68,7 +70,9 @@ func TestIAMGrantTranslations(t *testing.T) {
 			"subject": map[string]any{"type": "user", "id": user}, "action": map[string]any{"id": action}, "resources": []any{}}))
 	}
 	eq := func(field, v string) string { return fmt.Sprintf(`{"op":"eq","field":%q,"value":%q}`, field, v) }
-	prefix := func(v string) string { return fmt.Sprintf(`{"op":"starts_with","field":"job._bk_iam_path_","value":%q}`, v) }
+	prefix := func(v string) string {
+		return fmt.Sprintf(`{"op":"starts_with","field":"job._bk_iam_path_","value":%q}`, v)
+	}
 	and := func(xs ...string) string { return `{"op":"AND","content":[` + strings.Join(xs, ",") + `]}` }
 	or := func(xs ...string) string { return `{"op":"OR","content":[` + strings.Join(xs, ",") + `]}` }
 
