@@ -64,26 +64,17 @@ func (h *iamGrants) authorize(kind grant.Kind) handler {
 				return nil, err
 			}
 			id, err := h.svc.Update(r.Context(), req.System, actionID, subject, expiredAt,
-				func(cur policy.Condition, exists bool) (policy.Condition, bool, error) {
-					existing := grant.Condition{}
-					if exists {
-						var err error
-						if existing, err = toGrant(cur); err != nil {
-							return cur, false, err
-						}
-					}
-					next, keep := grant.Merge(existing, add), true
-					if req.Operate == grant.OperateRevoke {
-						if !exists {
-							return cur, false, nil
-						}
-						next, keep = grant.Remove(existing, add)
-					}
-					if !keep {
+				func(cur grant.Condition, exists bool) (grant.Condition, bool, error) {
+					switch {
+					case req.Operate == grant.OperateRevoke && !exists:
 						return cur, false, nil
+					case req.Operate == grant.OperateRevoke:
+						next, keep := grant.Remove(cur, add)
+						return next, keep, nil
+					case !exists:
+						return add, true, nil
 					}
-					c, err := fromGrant(next)
-					return c, true, err
+					return grant.Merge(cur, add), true, nil
 				})
 			if err != nil {
 				return nil, err
@@ -146,24 +137,6 @@ func instanceCount(req grant.Request) int {
 		}
 	}
 	return n
-}
-
-// toGrant and fromGrant move a condition between the engine's reading of
-// stored conditions and the grant translator's: both speak the stored JSON.
-func toGrant(c policy.Condition) (grant.Condition, error) {
-	b, err := c.MarshalJSON()
-	if err != nil {
-		return grant.Condition{}, err
-	}
-	return grant.ParseCondition(b)
-}
-
-func fromGrant(c grant.Condition) (policy.Condition, error) {
-	b, err := c.MarshalJSON()
-	if err != nil {
-		return policy.Condition{}, err
-	}
-	return policy.ParseCondition(b)
 }
 
 func (h *iamGrants) migrate(r *http.Request) (any, error) {

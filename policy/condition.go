@@ -1,26 +1,26 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/bkflow/bkflow/policy/grant"
 )
 
-// Stored-condition operators (BlueKing IAM's backend names, iam.md §2.1).
+// The stored operators as Leaf.Op holds them (grant.Operator's values as
+// plain strings, which is how the Rego rules receive them).
 const (
-	OpAND           = "AND"
-	OpOR            = "OR"
-	OpAny           = "Any"
-	OpBool          = "Bool"
-	OpStringEquals  = "StringEquals"
-	OpStringPrefix  = "StringPrefix"
-	OpStringContain = "StringContains"
-	OpNumericEquals = "NumericEquals"
-	OpNumericGt     = "NumericGt"
-	OpNumericGte    = "NumericGte"
-	OpNumericLt     = "NumericLt"
-	OpNumericLte    = "NumericLte"
+	OpAny           = string(grant.OpAny)
+	OpBool          = string(grant.OpBool)
+	OpStringEquals  = string(grant.OpStringEquals)
+	OpStringPrefix  = string(grant.OpStringPrefix)
+	OpStringContain = string(grant.OpStringContains)
+	OpNumericEquals = string(grant.OpNumericEquals)
+	OpNumericGt     = string(grant.OpNumericGt)
+	OpNumericGte    = string(grant.OpNumericGte)
+	OpNumericLt     = string(grant.OpNumericLt)
+	OpNumericLte    = string(grant.OpNumericLte)
 )
 
 // IAMPath is the attribute that holds an instance's topology paths.
@@ -31,19 +31,10 @@ const IAMPath = "_bk_iam_path_"
 // refused rather than evaluated slowly.
 const MaxClauses = 1024
 
-var valueOps = map[string]bool{
-	OpAny: true, OpBool: true, OpStringEquals: true, OpStringPrefix: true, OpStringContain: true,
-	OpNumericEquals: true, OpNumericGt: true, OpNumericGte: true, OpNumericLt: true, OpNumericLte: true,
-}
-
-// Condition is a parsed stored condition: a logical node (AND/OR with
-// Content) or a value test of Field against Values.
-type Condition struct {
-	Op      string
-	Field   string
-	Values  []any
-	Content []Condition
-}
+// Condition is a parsed stored condition. The stored format has one
+// reading, policy/grant's, shared by the translator that writes
+// conditions and the engine that evaluates them.
+type Condition = grant.Condition
 
 // Leaf is one value test of a stored condition, with its field split into
 // the object ("{system}.{type}") and the attribute, at the last dot as the
@@ -67,10 +58,10 @@ type Clause []Leaf
 func ParseExpression(expr string) (Condition, error) {
 	s := strings.TrimSpace(expr)
 	if s == "" || s == "[]" {
-		return Condition{Op: OpAny}, nil
+		return Condition{Op: grant.OpAny}, nil
 	}
 	if strings.HasPrefix(s, "{") {
-		return ParseCondition([]byte(s))
+		return grant.ParseCondition([]byte(s))
 	}
 	var items []struct {
 		System     string          `json:"system"`
@@ -82,110 +73,36 @@ func ParseExpression(expr string) (Condition, error) {
 	}
 	var all []Condition
 	for i, it := range items {
-		c, err := ParseCondition(it.Expression)
+		c, err := grant.ParseCondition(it.Expression)
 		if err != nil {
 			return Condition{}, fmt.Errorf("[%d].expression: %w", i, err)
 		}
-		all = append(all, c.prefixed(it.System+"."+it.Type+"."))
+		all = append(all, prefixed(c, it.System+"."+it.Type+"."))
 	}
 	switch len(all) {
 	case 0:
-		return Condition{Op: OpAny}, nil
+		return Condition{Op: grant.OpAny}, nil
 	case 1:
 		return all[0], nil
 	}
-	return Condition{Op: OpAND, Content: all}, nil
+	return grant.And(all...), nil
 }
 
-func (c Condition) prefixed(p string) Condition {
-	if c.Op == OpAND || c.Op == OpOR {
+// prefixed gives c's fields the old format's "{system}.{type}." prefix.
+func prefixed(c Condition, p string) Condition {
+	if c.Op.Logical() {
 		out := c
 		out.Content = make([]Condition, len(c.Content))
 		for i, x := range c.Content {
-			out.Content[i] = x.prefixed(p)
+			out.Content[i] = prefixed(x, p)
 		}
 		return out
 	}
-	if c.Op == OpAny && c.Field == "" {
+	if c.Op == grant.OpAny && c.Field == "" {
 		return c
 	}
 	c.Field = p + c.Field
 	return c
-}
-
-// ParseCondition reads one stored condition: an object with exactly one
-// operator key whose value is an object with exactly one field key ("content"
-// for AND/OR) mapped to an array. Anything else is refused with the JSON path
-// of the problem.
-func ParseCondition(data []byte) (Condition, error) {
-	var raw any
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.UseNumber()
-	if err := d.Decode(&raw); err != nil {
-		return Condition{}, fmt.Errorf("condition is not JSON: %w", err)
-	}
-	if d.More() {
-		return Condition{}, fmt.Errorf("condition has data after its JSON value")
-	}
-	return parseCondition(raw, "$", 0)
-}
-
-const maxDepth = 32
-
-func parseCondition(raw any, path string, depth int) (Condition, error) {
-	if depth > maxDepth {
-		return Condition{}, fmt.Errorf("%s: conditions nest deeper than %d levels", path, maxDepth)
-	}
-	obj, ok := raw.(map[string]any)
-	if !ok || len(obj) != 1 {
-		return Condition{}, fmt.Errorf("%s: a condition is an object with exactly one operator key", path)
-	}
-	for op, body := range obj {
-		fields, ok := body.(map[string]any)
-		if !ok || len(fields) != 1 {
-			return Condition{}, fmt.Errorf("%s.%s: the operator's value is an object with exactly one field key", path, op)
-		}
-		for field, v := range fields {
-			vals, ok := v.([]any)
-			if !ok {
-				return Condition{}, fmt.Errorf("%s.%s.%s: must be an array", path, op, field)
-			}
-			switch {
-			case op == OpAND || op == OpOR:
-				if field != "content" {
-					return Condition{}, fmt.Errorf("%s.%s: the field key of %s must be \"content\", not %q", path, op, op, field)
-				}
-				c := Condition{Op: op, Content: make([]Condition, 0, len(vals))}
-				for i, x := range vals {
-					sub, err := parseCondition(x, fmt.Sprintf("%s.%s.content[%d]", path, op, i), depth+1)
-					if err != nil {
-						return Condition{}, err
-					}
-					c.Content = append(c.Content, sub)
-				}
-				return c, nil
-			case valueOps[op]:
-				for i, x := range vals {
-					if !scalar(x) {
-						return Condition{}, fmt.Errorf("%s.%s.%s[%d]: values are strings, numbers or booleans", path, op, field, i)
-					}
-					vals[i] = normalNumber(x)
-				}
-				return Condition{Op: op, Field: field, Values: vals}, nil
-			default:
-				return Condition{}, fmt.Errorf("%s: can not support operator %s", path, op)
-			}
-		}
-	}
-	panic("unreachable")
-}
-
-func scalar(x any) bool {
-	switch x.(type) {
-	case string, bool, json.Number:
-		return true
-	}
-	return false
 }
 
 // normalNumber turns a json.Number into float64, as the backend's JSON
@@ -200,34 +117,18 @@ func normalNumber(x any) any {
 	return x
 }
 
-// MarshalJSON writes the condition back in the stored format.
-func (c Condition) MarshalJSON() ([]byte, error) {
-	if c.Op == OpAND || c.Op == OpOR {
-		content := c.Content
-		if content == nil {
-			content = []Condition{}
-		}
-		return json.Marshal(map[string]map[string][]Condition{c.Op: {"content": content}})
-	}
-	vals := c.Values
-	if vals == nil {
-		vals = []any{}
-	}
-	return json.Marshal(map[string]map[string][]any{c.Op: {c.Field: vals}})
-}
-
 // DNF returns the condition as an OR of clauses (each an AND of leaves):
 // Any is the empty clause, AND multiplies its children's clauses out, OR
 // concatenates them. Rego has no recursion, so stored trees are flattened
 // this way before the rules see them; the result is equivalent.
-func (c Condition) DNF() ([]Clause, error) {
+func DNF(c Condition) ([]Clause, error) {
 	switch c.Op {
-	case OpAny:
+	case grant.OpAny:
 		return []Clause{{}}, nil
-	case OpOR:
+	case grant.OpOR:
 		var out []Clause
 		for _, x := range c.Content {
-			cs, err := x.DNF()
+			cs, err := DNF(x)
 			if err != nil {
 				return nil, err
 			}
@@ -237,10 +138,10 @@ func (c Condition) DNF() ([]Clause, error) {
 			}
 		}
 		return out, nil
-	case OpAND:
+	case grant.OpAND:
 		out := []Clause{{}}
 		for _, x := range c.Content {
-			cs, err := x.DNF()
+			cs, err := DNF(x)
 			if err != nil {
 				return nil, err
 			}
@@ -258,18 +159,19 @@ func (c Condition) DNF() ([]Clause, error) {
 		}
 		return out, nil
 	}
-	return []Clause{{newLeaf(c.Op, c.Field, c.Values)}}, nil
+	return []Clause{{newLeaf(string(c.Op), c.Field, c.Values)}}, nil
 }
 
 var errTooComplex = fmt.Errorf("condition expands to more than %d alternatives", MaxClauses)
 
 func newLeaf(op, field string, values []any) Leaf {
-	l := Leaf{Op: op, Field: field, Attr: field, Values: values}
+	vals := make([]any, len(values))
+	for i, v := range values {
+		vals[i] = normalNumber(v)
+	}
+	l := Leaf{Op: op, Field: field, Attr: field, Values: vals}
 	if i := strings.LastIndexByte(field, '.'); i >= 0 {
 		l.Obj, l.Attr = field[:i], field[i+1:]
-	}
-	if l.Values == nil {
-		l.Values = []any{}
 	}
 	return l
 }

@@ -71,7 +71,7 @@ func buildState(s Snapshot) (*state, []error) {
 		cond, err := ParseExpression(p.Expression)
 		var clauses []Clause
 		if err == nil {
-			clauses, err = cond.DNF()
+			clauses, err = DNF(cond)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("policy %d (%s %s of %s %s): %w", p.ID, p.System, p.Action, p.Subject.Type, p.Subject.ID, err))

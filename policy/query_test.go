@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+
+	"github.com/bkflow/bkflow/policy/grant"
 )
 
 // TestQuery partially evaluates policies with OPA and checks the wire
@@ -108,12 +110,13 @@ func TestTranslateLeafErrors(t *testing.T) {
 
 func TestParseExpressionErrors(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
-		{`{"StringEquals":{"a.b":["1"]},"OR":{"content":[]}}`, "$: a condition is an object with exactly one operator key"},
-		{`{"NotEquals":{"a.b":["1"]}}`, "$: can not support operator NotEquals"},
-		{`{"AND":{"items":[]}}`, `$.AND: the field key of AND must be "content", not "items"`},
-		{`{"StringEquals":{"a.b":"1"}}`, "$.StringEquals.a.b: must be an array"},
-		{`{"StringEquals":{"a.b":[{"x":1}]}}`, "$.StringEquals.a.b[0]: values are strings, numbers or booleans"},
-		{`{"OR":{"content":[{"StringEquals":{}}]}}`, "$.OR.content[0].StringEquals: the operator's value is an object with exactly one field key"},
+		{`{"StringEquals":{"a.b":["1"]},"OR":{"content":[]}}`, "grant: parse condition: $: more than one operator key"},
+		{`{"NotEquals":{"a.b":["1"]}}`, `grant: parse condition: $: can not support operator "NotEquals"`},
+		{`{"AND":{"items":[]}}`, `grant: parse condition: $: AND needs the key "content", not "items"`},
+		{`{"StringEquals":{"a.b":"1"}}`, "grant: parse condition: $: StringEquals a.b: want an array, got 1"},
+		{`{"StringEquals":{"a.b":[{"x":1}]}}`, "grant: parse condition: $: StringEquals a.b[0]: values must be strings, numbers or booleans"},
+		{`{"OR":{"content":[{"StringEquals":{}}]}}`, "grant: parse condition: $.OR.content[0]: an empty object"},
+		{`[{"system":"s","type":"t","expression":{"Nope":{"a":[]}}}]`, `[0].expression: grant: parse condition: $: can not support operator "Nope"`},
 		{`nope`, "expression is neither a condition object nor an array of {system, type, expression}: invalid character 'o' in literal null (expecting 'u')"},
 	} {
 		_, err := ParseExpression(c.in)
@@ -135,7 +138,7 @@ func TestDNFLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DNF(); err == nil || err.Error() != "condition expands to more than 1024 alternatives" {
+	if _, err := DNF(c); err == nil || err.Error() != "condition expands to more than 1024 alternatives" {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -159,7 +162,7 @@ func FuzzParseCondition(f *testing.F) {
 		if err != nil {
 			t.Fatalf("marshal %+v: %v", c, err)
 		}
-		c2, err := ParseCondition(b)
+		c2, err := grant.ParseCondition(b)
 		if err != nil {
 			t.Fatalf("%s re-parses with %v", b, err)
 		}
@@ -167,6 +170,6 @@ func FuzzParseCondition(f *testing.F) {
 		if string(b) != string(b2) {
 			t.Fatalf("round trip changed %s into %s", b, b2)
 		}
-		_, _ = c.DNF()
+		_, _ = DNF(c)
 	})
 }

@@ -366,10 +366,10 @@ func (s *Service) Update(ctx context.Context, system, action string, subject Sub
 			}
 			return nil
 		}
-		if _, err := next.DNF(); err != nil {
+		if _, err := DNF(next); err != nil {
 			return badRequest("%v", err)
 		}
-		expr, err := json.Marshal(next)
+		expr, err := next.MarshalJSON() // the bytes BlueKing's SaaS would store
 		if err != nil {
 			return err
 		}

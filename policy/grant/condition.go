@@ -144,13 +144,15 @@ func (c *Condition) UnmarshalJSON(b []byte) error {
 // ParseCondition reads one stored condition (the "{...}" form of iam.md
 // §2.1). Each object must hold exactly one operator key and, inside it,
 // exactly one field key ("content" for AND and OR) whose value is an
-// array; values must be strings, numbers (kept as json.Number) or bools.
+// array; values must be strings, numbers (kept as json.Number) or bools;
+// AND and OR nest at most 32 levels. Errors name the JSON path of the
+// problem ("$.OR.content[1]: ...").
 // The backend's other expression forms ("" and "[]" meaning Any, and the
 // old array format) are not conditions and are rejected.
 func ParseCondition(data []byte) (Condition, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	c, err := parseCondition(dec)
+	c, err := parseCondition(dec, "$", 0)
 	if err != nil {
 		return Condition{}, fmt.Errorf("grant: parse condition: %w", err)
 	}
@@ -160,36 +162,45 @@ func ParseCondition(data []byte) (Condition, error) {
 	return c, nil
 }
 
-func parseCondition(dec *json.Decoder) (Condition, error) {
+// maxDepth bounds how deeply AND and OR may nest in a stored condition.
+const maxDepth = 32
+
+// parseCondition reads the condition at path ("$", "$.OR.content[0]"...),
+// which errors name.
+func parseCondition(dec *json.Decoder, path string, depth int) (Condition, error) {
+	fail := func(err error) (Condition, error) { return Condition{}, fmt.Errorf("%s: %w", path, err) }
+	if depth > maxDepth {
+		return fail(fmt.Errorf("conditions nest deeper than %d levels", maxDepth))
+	}
 	if err := expectDelim(dec, '{', "a condition object"); err != nil {
-		return Condition{}, err
+		return fail(err)
 	}
 	key, err := objectKey(dec)
 	if err != nil {
-		return Condition{}, err
+		return fail(err)
 	}
 	op := Operator(key)
 	if !op.Known() {
-		return Condition{}, fmt.Errorf("can not support operator %q", key)
+		return fail(fmt.Errorf("can not support operator %q", key))
 	}
 	if err := expectDelim(dec, '{', "the operator's object"); err != nil {
-		return Condition{}, err
+		return fail(err)
 	}
 	field, err := objectKey(dec)
 	if err != nil {
-		return Condition{}, err
+		return fail(err)
 	}
 	if err := expectDelim(dec, '[', "an array"); err != nil {
-		return Condition{}, err
+		return fail(fmt.Errorf("%s %s: %w", op, field, err))
 	}
 	c := Condition{Op: op}
 	if op.Logical() {
 		if field != "content" {
-			return Condition{}, fmt.Errorf("%s needs the key \"content\", not %q", op, field)
+			return fail(fmt.Errorf("%s needs the key \"content\", not %q", op, field))
 		}
 		c.Content = []Condition{}
-		for dec.More() {
-			sub, err := parseCondition(dec)
+		for i := 0; dec.More(); i++ {
+			sub, err := parseCondition(dec, fmt.Sprintf("%s.%s.content[%d]", path, op, i), depth+1)
 			if err != nil {
 				return Condition{}, err
 			}
@@ -198,33 +209,33 @@ func parseCondition(dec *json.Decoder) (Condition, error) {
 	} else {
 		c.Field = field
 		c.Values = []any{}
-		for dec.More() {
+		for i := 0; dec.More(); i++ {
 			tok, err := dec.Token()
 			if err != nil {
-				return Condition{}, err
+				return fail(err)
 			}
 			switch v := tok.(type) {
 			case string, bool, json.Number:
 				c.Values = append(c.Values, v)
 			default:
-				return Condition{}, fmt.Errorf("%s %s: values must be strings, numbers or booleans", op, field)
+				return fail(fmt.Errorf("%s %s[%d]: values must be strings, numbers or booleans", op, field, i))
 			}
 		}
 	}
 	if _, err := dec.Token(); err != nil { // ']'
-		return Condition{}, err
+		return fail(err)
 	}
 	if dec.More() {
-		return Condition{}, fmt.Errorf("%s: more than one field key", op)
+		return fail(fmt.Errorf("%s: more than one field key", op))
 	}
 	if _, err := dec.Token(); err != nil { // '}'
-		return Condition{}, err
+		return fail(err)
 	}
 	if dec.More() {
-		return Condition{}, errors.New("more than one operator key")
+		return fail(errors.New("more than one operator key"))
 	}
 	if _, err := dec.Token(); err != nil { // '}'
-		return Condition{}, err
+		return fail(err)
 	}
 	return c, nil
 }

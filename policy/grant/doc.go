@@ -18,6 +18,8 @@
 //
 // Condition is a stored condition; its MarshalJSON writes the bytes the
 // SaaS writes (Python's compact json.dumps), and ParseCondition reads one.
+// It is the one reading of the stored format: the policy engine parses the
+// conditions it evaluates with it too.
 //
 // # Open authorization requests
 //
