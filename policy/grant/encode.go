@@ -29,33 +29,8 @@ func appendPyString(b []byte, s string) []byte {
 			i++
 			continue
 		}
-		switch c {
-		case '"':
-			b = append(b, '\\', '"')
-			i++
-			continue
-		case '\\':
-			b = append(b, '\\', '\\')
-			i++
-			continue
-		case '\n':
-			b = append(b, '\\', 'n')
-			i++
-			continue
-		case '\r':
-			b = append(b, '\\', 'r')
-			i++
-			continue
-		case '\t':
-			b = append(b, '\\', 't')
-			i++
-			continue
-		case '\b':
-			b = append(b, '\\', 'b')
-			i++
-			continue
-		case '\f':
-			b = append(b, '\\', 'f')
+		if e := shortEscape(c); e != 0 {
+			b = append(b, '\\', e)
 			i++
 			continue
 		}
@@ -70,6 +45,26 @@ func appendPyString(b []byte, s string) []byte {
 		b = appendU4(b, r)
 	}
 	return append(b, '"')
+}
+
+// shortEscape is the letter of c's two-character escape (\" \\ \n \r
+// \t \b \f), or 0 when c has none.
+func shortEscape(c byte) byte {
+	switch c {
+	case '"', '\\':
+		return c
+	case '\n':
+		return 'n'
+	case '\r':
+		return 'r'
+	case '\t':
+		return 't'
+	case '\b':
+		return 'b'
+	case '\f':
+		return 'f'
+	}
+	return 0
 }
 
 func appendU4(b []byte, r rune) []byte {

@@ -88,9 +88,7 @@ func (v *AttrValue) UnmarshalJSON(b []byte) error {
 		ID   any    `json:"id"`
 		Name string `json:"name"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&w); err != nil {
+	if err := decodeNumbers(b, &w); err != nil {
 		return err
 	}
 	*v = AttrValue(w)
@@ -147,11 +145,17 @@ func (v *EnvValue) UnmarshalJSON(b []byte) error {
 		Name  string `json:"name"`
 		Value any    `json:"value"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&w); err != nil {
+	if err := decodeNumbers(b, &w); err != nil {
 		return err
 	}
 	*v = EnvValue(w)
 	return nil
+}
+
+// decodeNumbers decodes b into v keeping numbers as json.Number, so an
+// integer stays an integer and a float a float, as in Python.
+func decodeNumbers(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
