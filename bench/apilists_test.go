@@ -195,8 +195,10 @@ func seed(b *testing.B, db *pgx.Conn, spaceID, realTemplate, realTask int64, lab
 	require.NoError(b, db.QueryRow(ctx, `SELECT pg_size_pretty(pg_total_relation_size('tasks')) || ' tasks, '
 		|| pg_size_pretty(pg_total_relation_size('templates') + pg_total_relation_size('template_snapshots'))
 		|| ' templates and snapshots'`).Scan(&size))
-	b.Logf("seeded %d templates and %d tasks in space %d in %s (%s)", seedRows, seedRows, spaceID,
-		time.Since(begin).Round(time.Millisecond), size)
+	var pages, visible int
+	require.NoError(b, db.QueryRow(ctx, `SELECT relpages, relallvisible FROM pg_class WHERE relname = 'tasks'`).Scan(&pages, &visible))
+	b.Logf("seeded %d templates and %d tasks in space %d in %s (%s; %d of %d task pages all-visible)", seedRows, seedRows, spaceID,
+		time.Since(begin).Round(time.Millisecond), size, visible, pages)
 	return info
 }
 
