@@ -247,16 +247,25 @@ func TestTaskEndpoints(t *testing.T) {
 			"data.results.0.create_time", "data.results.1.id", "data.results.1.space_id", "data.results.1.instance_id",
 			"data.results.1.template_id", "data.results.1.create_time", "data.results.1.labels.0.id", "trace_id")
 
+		// The count is the whole list's, whether the page is full (counted),
+		// short (offset + rows) or past the end (counted).
 		for _, tc := range []struct {
 			query string
 			want  []int64
+			count int
 		}{
-			{"creator=c0", []int64{ids[2], ids[0]}},
-			{"name=JOB+3", []int64{ids[3]}},
-			{"label=batch", []int64{ids[1]}},
-			{"label=missing", []int64{}},
-			{fmt.Sprintf("task_id_list=%d&task_id_list=%d", ids[0], ids[3]), []int64{ids[3], ids[0]}},
-			{fmt.Sprintf("id=%d", ids[2]), []int64{ids[2]}},
+			{"creator=c0", []int64{ids[2], ids[0]}, 2},
+			{"name=JOB+3", []int64{ids[3]}, 1},
+			{"label=batch", []int64{ids[1]}, 1},
+			{"label=missing", []int64{}, 0},
+			{fmt.Sprintf("task_id_list=%d&task_id_list=%d", ids[0], ids[3]), []int64{ids[3], ids[0]}, 2},
+			{fmt.Sprintf("id=%d", ids[2]), []int64{ids[2]}, 1},
+			{"limit=4", []int64{ids[3], ids[2], ids[1], ids[0]}, 4},
+			{"limit=2", []int64{ids[3], ids[2]}, 4},
+			{"limit=3&offset=2", []int64{ids[1], ids[0]}, 4},
+			{"limit=2&offset=4", []int64{}, 4},
+			{"offset=10", []int64{}, 4},
+			{"creator=c1&limit=1&offset=1", []int64{ids[1]}, 2},
 		} {
 			require.NoError(t, json.Unmarshal(ls.MustCall(http.MethodGet, "get_task_list/?"+tc.query, nil), &page))
 			got := []int64{}
@@ -264,6 +273,7 @@ func TestTaskEndpoints(t *testing.T) {
 				got = append(got, r.ID)
 			}
 			require.Equal(t, tc.want, got, tc.query)
+			require.Equal(t, tc.count, page.Count, tc.query)
 		}
 		many := make([]string, 51)
 		for i := range many {

@@ -265,12 +265,17 @@ func TestTemplates(t *testing.T) {
 		for _, tc := range []struct {
 			query string
 			want  []int64
+			count int
 		}{
-			{"creator=u0&order_by=id", []int64{ids[0], ids[2]}},
-			{"name=listed+1", []int64{ids[1]}},
-			{fmt.Sprintf("id=%d,%d&order_by=-id", ids[0], ids[1]), []int64{ids[1], ids[0]}},
-			{"label=nothing", []int64{}},
-			{"offset=2&order_by=name", []int64{ids[2]}},
+			{"creator=u0&order_by=id", []int64{ids[0], ids[2]}, 2},
+			{"name=listed+1", []int64{ids[1]}, 1},
+			{fmt.Sprintf("id=%d,%d&order_by=-id", ids[0], ids[1]), []int64{ids[1], ids[0]}, 2},
+			{"label=nothing", []int64{}, 0},
+			{"offset=2&order_by=name", []int64{ids[2]}, 3},
+			{"limit=3", []int64{ids[2], ids[1], ids[0]}, 3},
+			{"limit=1&offset=1", []int64{ids[1]}, 3},
+			{"offset=3", []int64{}, 3},
+			{"limit=0", []int64{}, 3},
 		} {
 			r, _ := other.Call(http.MethodGet, "get_template_list/?"+tc.query, nil)
 			require.NoError(t, json.Unmarshal(r.Body, &env))
@@ -279,6 +284,7 @@ func TestTemplates(t *testing.T) {
 				got = append(got, d.ID)
 			}
 			require.Equal(t, tc.want, got, tc.query)
+			require.Equal(t, tc.count, env.Count, tc.query)
 		}
 		r, _ = other.Call(http.MethodGet, "get_template_list/?order_by=secret", nil)
 		require.Contains(t, fieldErrors(t, r)["order_by"], `cannot order by "secret"`)

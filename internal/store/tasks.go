@@ -348,21 +348,29 @@ func (q *Queries) TaskList(ctx context.Context, f TaskFilter) ([]Task, int, erro
 		where = append(where, c)
 	}
 	cond := strings.Join(where, " AND ")
-	var count int
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE `+cond, args...).Scan(&count); err != nil {
-		return nil, 0, interpretError(err)
+	var list []Task
+	if f.Limit > 0 {
+		page := append(args, f.Limit, f.Offset)
+		rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT `+taskListColumns+` FROM tasks WHERE %s
+			ORDER BY create_time DESC, id DESC LIMIT $%d OFFSET $%d`, cond, len(page)-1, len(page)), page...)
+		if err != nil {
+			return nil, 0, interpretError(err)
+		}
+		if list, err = pgx.CollectRows(rows, pgx.RowToStructByName[Task]); err != nil {
+			return nil, 0, interpretError(err)
+		}
 	}
-	if count == 0 || f.Offset >= count {
-		return []Task{}, count, nil
-	}
-	args = append(args, f.Limit, f.Offset)
-	rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT `+taskListColumns+` FROM tasks WHERE %s
-		ORDER BY create_time DESC, id DESC LIMIT $%d OFFSET $%d`, cond, len(args)-1, len(args)), args...)
+	count, err := pageTotal(f.Offset, f.Limit, len(list), func() (n int, err error) {
+		err = q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE `+cond, args...).Scan(&n)
+		return n, err
+	})
 	if err != nil {
 		return nil, 0, interpretError(err)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Task])
-	return list, count, interpretError(err)
+	if list == nil {
+		list = []Task{}
+	}
+	return list, count, nil
 }
 
 // TaskState is a task's state as its records know it: updated by every

@@ -286,22 +286,30 @@ func (q *Queries) TemplateList(ctx context.Context, f TemplateFilter) ([]Templat
 		where = append(where, c)
 	}
 	cond := strings.Join(where, " AND ")
-	var count int
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM templates t WHERE `+cond, args...).Scan(&count); err != nil {
-		return nil, 0, interpretError(err)
+	var list []Template
+	if f.Limit > 0 {
+		order := orderClause("t.", f.OrderBy, "-create_at")
+		page := append(args, f.Limit, f.Offset)
+		rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT `+templateColumns+templateFrom+` WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
+			cond, order, len(page)-1, len(page)), page...)
+		if err != nil {
+			return nil, 0, interpretError(err)
+		}
+		if list, err = pgx.CollectRows(rows, pgx.RowToStructByName[Template]); err != nil {
+			return nil, 0, interpretError(err)
+		}
 	}
-	if count == 0 || f.Limit == 0 || f.Offset >= count {
-		return []Template{}, count, nil
-	}
-	order := orderClause("t.", f.OrderBy, "-create_at")
-	args = append(args, f.Limit, f.Offset)
-	rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT `+templateColumns+templateFrom+` WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
-		cond, order, len(args)-1, len(args)), args...)
+	count, err := pageTotal(f.Offset, f.Limit, len(list), func() (n int, err error) {
+		err = q.db.QueryRow(ctx, `SELECT count(*) FROM templates t WHERE `+cond, args...).Scan(&n)
+		return n, err
+	})
 	if err != nil {
 		return nil, 0, interpretError(err)
 	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Template])
-	return list, count, interpretError(err)
+	if list == nil {
+		list = []Template{}
+	}
+	return list, count, nil
 }
 
 // orderClause turns "-col" / "col" into an ORDER BY clause with the id as a
