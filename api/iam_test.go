@@ -185,6 +185,10 @@ func TestIAMEndToEnd(t *testing.T) {
 		"subject": map[string]any{"type": "user", "id": "carol"}, "action": map[string]any{"id": "fly"}, "resources": []any{}})
 	require.Equal(t, 1901400, bad.Code)
 	require.Equal(t, `action "fly" does not exist in system bkflow`, bad.Message)
+	bad = iamCall(t, s, http.MethodPost, "/api/v1/open/authorization/path/", grantBody("grant", "task_view", "user", "carol",
+		map[string]any{"system": "bkflow", "type": "task", "path": []any{node("template", tplA)}}))
+	require.Equal(t, 1901400, bad.Code)
+	require.Equal(t, fmt.Sprintf("action task_view: resources[0].path (template:%d) matches none of the instance views of bkflow:task", tplA), bad.Message)
 	unauth := s.Do(http.MethodPost, "/api/v1/policy/auth", "", map[string]any{})
 	require.Contains(t, string(unauth.Body), `"code":1901401`)
 
