@@ -57,35 +57,47 @@ func (h *iamGrants) authorize(kind grant.Kind) handler {
 			PolicyID   int64           `json:"policy_id"`
 			Statistics map[string]int  `json:"statistics"`
 		}
-		var out []result
+		// Every action is translated before anything is written, and all
+		// are written in one transaction: a batch lands whole or not at all.
+		var changes []policy.PolicyChange
 		for _, actionID := range req.ActionIDs() {
 			add, err := translate(m, req, actionID)
 			if err != nil {
 				return nil, err
 			}
-			id, err := h.svc.Update(r.Context(), req.System, actionID, subject, expiredAt,
-				func(cur grant.Condition, exists bool) (grant.Condition, bool, error) {
-					switch {
-					case req.Operate == grant.OperateRevoke && !exists:
-						return cur, false, nil
-					case req.Operate == grant.OperateRevoke:
-						next, keep := grant.Remove(cur, add)
-						return next, keep, nil
-					case !exists:
-						return add, true, nil
-					}
-					return grant.Merge(cur, add), true, nil
-				})
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, result{Action: grant.ActionRef{ID: actionID}, PolicyID: id,
-				Statistics: map[string]int{"instance_count": instanceCount(req)}})
+			changes = append(changes, policy.PolicyChange{Action: actionID, Change: apply(req.Operate, add)})
+		}
+		ids, err := h.svc.Update(r.Context(), req.System, subject, expiredAt, changes)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]result, len(changes))
+		for i, c := range changes {
+			out[i] = result{Action: grant.ActionRef{ID: c.Action}, PolicyID: ids[i],
+				Statistics: map[string]int{"instance_count": instanceCount(req)}}
 		}
 		if !kind.Batch() {
 			return map[string]any{"policy_id": out[0].PolicyID, "statistics": out[0].Statistics}, nil
 		}
 		return out, nil
+	}
+}
+
+// apply is the change a grant or a revoke of add makes to a policy: a
+// grant ORs add into it (or starts it), a revoke takes add out of it and
+// deletes it when nothing is left.
+func apply(op grant.Operate, add grant.Condition) policy.Change {
+	return func(cur grant.Condition, exists bool) (grant.Condition, bool, error) {
+		switch {
+		case op == grant.OperateRevoke && !exists:
+			return cur, false, nil
+		case op == grant.OperateRevoke:
+			next, keep := grant.Remove(cur, add)
+			return next, keep, nil
+		case !exists:
+			return add, true, nil
+		}
+		return grant.Merge(cur, add), true, nil
 	}
 }
 

@@ -149,6 +149,11 @@ func TestIAMGrantTranslations(t *testing.T) {
 			"actions": []any{map[string]any{"id": "job_run"}}, "subject": map[string]any{"type": "user", "id": "zed"},
 			"resources": []any{paths("job", []any{n("job", "j1")})}},
 			"action job_run: resources[0].paths[0] (job:j1) matches none of the instance views of bkflow-dev:job"},
+		{"a batch whose second action cannot take the selection", "batch_path", map[string]any{"operate": "grant", "system": system,
+			"actions": []any{map[string]any{"id": "job_run"}, map[string]any{"id": "job_deploy"}},
+			"subject": map[string]any{"type": "user", "id": "zed"},
+			"resources": []any{paths("job", []any{n("project", "p1")})}},
+			"action job_deploy: resources select nothing of bkflow-dev:host, a resource type of the action"},
 		{"a lone wildcard", "path", map[string]any{"operate": "grant", "system": system, "action": map[string]any{"id": "job_run"},
 			"subject": map[string]any{"type": "user", "id": "zed"}, "resources": []any{path("job", n("project", "*"))}},
 			"resources[0].path is a single * node; a path must start at an instance"},
@@ -169,5 +174,7 @@ func TestIAMGrantTranslations(t *testing.T) {
 			require.Equal(t, c.want, a.Message)
 		})
 	}
+	// Nothing was stored, not even job_run of the refused batch.
 	require.JSONEq(t, `{}`, query("zed", "job_run"))
+	require.JSONEq(t, `{}`, query("zed", "job_deploy"))
 }
