@@ -127,7 +127,7 @@ func (e *Engine) Allowed(ctx context.Context, r Request) (bool, error) {
 	if ai == nil {
 		return false, nil
 	}
-	cands, sure := ai.candidates(objects, st.subjects(r.Subject, now), now)
+	cands, sure := ai.candidates(objects, st.asker(r.Subject, now))
 	if sure {
 		return true, nil
 	}
@@ -161,11 +161,11 @@ func (e *Engine) Remaining(ctx context.Context, r Request) ([]Remainder, error) 
 	now := e.now().Unix()
 	var cands []*clauseRef
 	if ai := st.index[indexKey(r.System, r.Action)]; ai != nil {
-		for _, sk := range st.subjects(r.Subject, now) {
+		st.asker(r.Subject, now).each(func(sk string) {
 			if sc := ai.subjects[sk]; sc != nil {
 				cands = append(cands, sc.all...)
 			}
-		}
+		})
 	}
 	if len(cands) == 0 {
 		return nil, nil

@@ -14,8 +14,11 @@ import (
 // clauses that can hold for the request's values.
 type state struct {
 	index map[string]*actionIndex
-	// groups are each user's memberships, the group's index key made once.
-	groups map[string][]groupKey
+	// groups are each user's memberships, the group's index key made once;
+	// memberOf is the same as a set, so that a decision asks "is this
+	// subject one of the user's?" without building a set per request.
+	groups   map[string][]groupKey
+	memberOf map[string]map[string]int64
 }
 
 func indexKey(system, action string) string { return system + "\x00" + action }
@@ -65,7 +68,7 @@ type subjectClauses struct {
 }
 
 func buildState(s Snapshot) (*state, []error) {
-	st := &state{index: map[string]*actionIndex{}, groups: map[string][]groupKey{}}
+	st := &state{index: map[string]*actionIndex{}, groups: map[string][]groupKey{}, memberOf: map[string]map[string]int64{}}
 	var errs []error
 	for _, p := range s.Policies {
 		cond, err := ParseExpression(p.Expression)
@@ -93,7 +96,14 @@ func buildState(s Snapshot) (*state, []error) {
 		}
 	}
 	for _, m := range s.Memberships {
-		st.groups[m.User] = append(st.groups[m.User], groupKey{Subject{Type: SubjectGroup, ID: m.Group}.key(), m.ExpiredAt})
+		key := Subject{Type: SubjectGroup, ID: m.Group}.key()
+		st.groups[m.User] = append(st.groups[m.User], groupKey{key, m.ExpiredAt})
+		set := st.memberOf[m.User]
+		if set == nil {
+			set = map[string]int64{}
+			st.memberOf[m.User] = set
+		}
+		set[key] = max(set[key], m.ExpiredAt)
 	}
 	return st, errs
 }
@@ -187,32 +197,11 @@ func pathKeys(l Leaf) ([]pathKey, bool) {
 // found through all of them with no other leaf is true: sure, and OPA need
 // not be asked. Clauses with other leaves, and scanned clauses, go to OPA.
 // The differential test TestIndexNeverHidesAClause checks this against OPA.
-func (ai *actionIndex) candidates(objects map[string]any, subjects []string, now int64) ([]*clauseRef, bool) {
-	// A hit list holds every subject's clauses for a value, so the asking
-	// subjects are a set when there are more than a few of them.
-	var set map[string]struct{}
-	if len(subjects) > 8 {
-		set = make(map[string]struct{}, len(subjects))
-		for _, x := range subjects {
-			set[x] = struct{}{}
-		}
-	}
-	asking := func(s string) bool {
-		if set != nil {
-			_, ok := set[s]
-			return ok
-		}
-		for _, x := range subjects {
-			if x == s {
-				return true
-			}
-		}
-		return false
-	}
+func (ai *actionIndex) candidates(objects map[string]any, who asker) ([]*clauseRef, bool) {
 	var found map[*clauseRef]uint64
 	hit := func(hs []anchorHit) {
 		for _, h := range hs {
-			if asking(h.subject) {
+			if who.has(h.subject) {
 				if found == nil {
 					found = map[*clauseRef]uint64{}
 				}
@@ -242,16 +231,16 @@ func (ai *actionIndex) candidates(objects map[string]any, subjects []string, now
 		if bits != c.anchors {
 			continue
 		}
-		if c.others == 0 && c.expiredAt > now {
+		if c.others == 0 && c.expiredAt > who.now {
 			return nil, true
 		}
 		out = append(out, c)
 	}
-	for _, s := range subjects {
+	who.each(func(s string) {
 		if sc := ai.subjects[s]; sc != nil {
 			out = append(out, sc.scan...)
 		}
-	}
+	})
 	return out, false
 }
 
@@ -274,21 +263,41 @@ func forStrings(v any, f func(string)) {
 	}
 }
 
-// subjects lists the index keys of the user and of its groups whose
-// membership has not expired.
-func (st *state) subjects(s Subject, now int64) []string {
-	if s.Type != SubjectUser {
-		return []string{s.key()}
+// asker is who asks at a moment: a subject's index key and, for a user,
+// its groups whose membership has not expired by now. It reads the state's
+// precomputed memberships and allocates nothing.
+type asker struct {
+	self     string
+	groups   []groupKey
+	memberOf map[string]int64
+	now      int64
+}
+
+func (st *state) asker(s Subject, now int64) asker {
+	a := asker{self: s.key(), now: now}
+	if s.Type == SubjectUser {
+		a.groups, a.memberOf = st.groups[s.ID], st.memberOf[s.ID]
 	}
-	gs := st.groups[s.ID]
-	out := make([]string, 1, 1+len(gs))
-	out[0] = s.key()
-	for _, g := range gs {
-		if g.expiredAt > now {
-			out = append(out, g.key)
+	return a
+}
+
+// has reports whether key is the subject's or one of its current groups'.
+func (a asker) has(key string) bool {
+	if key == a.self {
+		return true
+	}
+	exp, ok := a.memberOf[key]
+	return ok && exp > a.now
+}
+
+// each calls f with the subject's key and each current group's.
+func (a asker) each(f func(string)) {
+	f(a.self)
+	for _, g := range a.groups {
+		if g.expiredAt > a.now {
+			f(g.key)
 		}
 	}
-	return out
 }
 
 type groupKey struct {
