@@ -8,21 +8,6 @@ import (
 	"github.com/bkflow/bkflow/policy/grant"
 )
 
-// The stored operators as Leaf.Op holds them (grant.Operator's values as
-// plain strings, which is how the Rego rules receive them).
-const (
-	OpAny           = string(grant.OpAny)
-	OpBool          = string(grant.OpBool)
-	OpStringEquals  = string(grant.OpStringEquals)
-	OpStringPrefix  = string(grant.OpStringPrefix)
-	OpStringContain = string(grant.OpStringContains)
-	OpNumericEquals = string(grant.OpNumericEquals)
-	OpNumericGt     = string(grant.OpNumericGt)
-	OpNumericGte    = string(grant.OpNumericGte)
-	OpNumericLt     = string(grant.OpNumericLt)
-	OpNumericLte    = string(grant.OpNumericLte)
-)
-
 // IAMPath is the attribute that holds an instance's topology paths.
 const IAMPath = "_bk_iam_path_"
 
@@ -40,11 +25,11 @@ type Condition = grant.Condition
 // the object ("{system}.{type}") and the attribute, at the last dot as the
 // backend does. It is the unit the Rego rules evaluate.
 type Leaf struct {
-	Op     string `json:"op"`
-	Field  string `json:"field"`
-	Obj    string `json:"obj"`
-	Attr   string `json:"attr"`
-	Values []any  `json:"values"`
+	Op     grant.Operator `json:"op"`
+	Field  string         `json:"field"`
+	Obj    string         `json:"obj"`
+	Attr   string         `json:"attr"`
+	Values []any          `json:"values"`
 }
 
 // Clause is a conjunction of leaves; an empty clause always holds.
@@ -159,19 +144,22 @@ func DNF(c Condition) ([]Clause, error) {
 		}
 		return out, nil
 	}
-	return []Clause{{newLeaf(string(c.Op), c.Field, c.Values)}}, nil
+	vals := make([]any, len(c.Values))
+	for i, v := range c.Values {
+		vals[i] = normalNumber(v)
+	}
+	return []Clause{{newLeaf(c.Op, c.Field, vals)}}, nil
 }
 
 var errTooComplex = fmt.Errorf("condition expands to more than %d alternatives", MaxClauses)
 
-func newLeaf(op, field string, values []any) Leaf {
-	vals := make([]any, len(values))
-	for i, v := range values {
-		vals[i] = normalNumber(v)
-	}
-	l := Leaf{Op: op, Field: field, Attr: field, Values: vals}
+func newLeaf(op grant.Operator, field string, values []any) Leaf {
+	l := Leaf{Op: op, Field: field, Attr: field, Values: values}
 	if i := strings.LastIndexByte(field, '.'); i >= 0 {
 		l.Obj, l.Attr = field[:i], field[i+1:]
+	}
+	if l.Values == nil {
+		l.Values = []any{}
 	}
 	return l
 }

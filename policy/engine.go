@@ -13,6 +13,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+
+	"github.com/bkflow/bkflow/policy/grant"
 )
 
 //go:embed iam.rego
@@ -253,7 +255,7 @@ func leafFromJSON(v any) (Leaf, error) {
 	op, _ := m["op"].(string)
 	field, _ := m["field"].(string)
 	vals, _ := m["values"].([]any)
-	return newLeaf(op, field, vals), nil
+	return newLeaf(grant.Operator(op), field, vals), nil
 }
 
 // objectsOf builds the evaluation context of iam.md §2.1.1: one object per

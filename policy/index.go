@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/bkflow/bkflow/policy/grant"
 )
 
 // state is one immutable snapshot of the policy index: policies by system
@@ -111,7 +113,7 @@ func buildState(s Snapshot) (*state, []error) {
 func newClauseRef(p Policy, c Clause) (*clauseRef, error) {
 	leaves := make([]any, len(c))
 	for i, l := range c {
-		leaves[i] = map[string]any{"op": l.Op, "field": l.Field, "obj": l.Obj, "attr": l.Attr, "values": l.Values}
+		leaves[i] = map[string]any{"op": string(l.Op), "field": l.Field, "obj": l.Obj, "attr": l.Attr, "values": l.Values}
 	}
 	v, err := ast.InterfaceToValue(map[string]any{"policy": p.ID, "expired_at": p.ExpiredAt, "leaves": leaves})
 	if err != nil {
@@ -153,7 +155,7 @@ func (ai *actionIndex) add(subject string, c *clauseRef) {
 }
 
 func eqKeys(l Leaf) ([]eqKey, bool) {
-	if l.Op != OpStringEquals || len(l.Values) == 0 {
+	if l.Op != grant.OpStringEquals || len(l.Values) == 0 {
 		return nil, false
 	}
 	keys := make([]eqKey, len(l.Values))
@@ -168,7 +170,7 @@ func eqKeys(l Leaf) ([]eqKey, bool) {
 }
 
 func pathKeys(l Leaf) ([]pathKey, bool) {
-	if l.Op != OpStringPrefix || l.Attr != IAMPath || len(l.Values) == 0 {
+	if l.Op != grant.OpStringPrefix || l.Attr != IAMPath || len(l.Values) == 0 {
 		return nil, false
 	}
 	keys := make([]pathKey, len(l.Values))

@@ -90,9 +90,9 @@ func TestTranslateLeafErrors(t *testing.T) {
 		leaf Leaf
 		want string
 	}{
-		{newLeaf(OpStringEquals, "bkflow.task.id", nil), "StringEquals bkflow.task.id: value must not be empty"},
-		{newLeaf(OpNumericGt, "bkflow.task.n", []any{1.0, 2.0}), "NumericGt bkflow.task.n: takes exactly one value, got 2"},
-		{newLeaf(OpBool, "bkflow.task.b", []any{true, false}), "Bool bkflow.task.b: takes exactly one value, got 2"},
+		{newLeaf(grant.OpStringEquals, "bkflow.task.id", nil), "StringEquals bkflow.task.id: value must not be empty"},
+		{newLeaf(grant.OpNumericGt, "bkflow.task.n", []any{1.0, 2.0}), "NumericGt bkflow.task.n: takes exactly one value, got 2"},
+		{newLeaf(grant.OpBool, "bkflow.task.b", []any{true, false}), "Bool bkflow.task.b: takes exactly one value, got 2"},
 		{newLeaf("Nope", "bkflow.task.b", []any{true}), "can not support operator Nope"},
 	} {
 		_, err := TranslateLeaf(c.leaf)

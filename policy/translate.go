@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/bkflow/bkflow/policy/grant"
 	"github.com/bkflow/bkflow/policy/wire"
 )
 
@@ -105,7 +106,7 @@ func translateClause(c Clause) (wire.Expr, error) {
 func TranslateLeaf(l Leaf) (wire.Expr, error) {
 	f := wireField(l.Field)
 	n := len(l.Values)
-	if l.Op == OpAny {
+	if l.Op == grant.OpAny {
 		return wire.Expr{Op: "any", Field: f, Value: l.Values}, nil
 	}
 	if n == 0 {
@@ -134,21 +135,21 @@ func TranslateLeaf(l Leaf) (wire.Expr, error) {
 		return wire.Expr{Op: "OR", Content: content}, nil
 	}
 	switch l.Op {
-	case OpStringEquals, OpNumericEquals:
+	case grant.OpStringEquals, grant.OpNumericEquals:
 		return eqOrIn()
-	case OpStringPrefix:
+	case grant.OpStringPrefix:
 		return orOf("starts_with")
-	case OpStringContain:
+	case grant.OpStringContains:
 		return orOf("string_contains")
-	case OpBool:
+	case grant.OpBool:
 		return one("eq")
-	case OpNumericGt:
+	case grant.OpNumericGt:
 		return one("gt")
-	case OpNumericGte:
+	case grant.OpNumericGte:
 		return one("gte")
-	case OpNumericLt:
+	case grant.OpNumericLt:
 		return one("lt")
-	case OpNumericLte:
+	case grant.OpNumericLte:
 		return one("lte")
 	}
 	return wire.Expr{}, fmt.Errorf("can not support operator %s", l.Op)
