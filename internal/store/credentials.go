@@ -194,21 +194,10 @@ type CredentialListParams struct {
 func (q *Queries) CredentialList(ctx context.Context, p CredentialListParams) ([]Credential, int, error) {
 	const cond = `space_id = $1 AND ($2 = '' OR name ILIKE '%' || $2 || '%') AND ($3 = '' OR type = $3)`
 	args := []any{p.SpaceID, escapeLike(p.Name), p.Type}
-	var count int
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM credentials WHERE `+cond, args...).Scan(&count); err != nil {
-		return nil, 0, interpretError(err)
-	}
-	if count == 0 || p.Limit == 0 || p.Offset >= count {
-		return []Credential{}, count, nil
-	}
-	rows, err := q.db.Query(ctx, `SELECT `+credentialColumns+` FROM credentials WHERE `+cond+`
-		ORDER BY id LIMIT $4 OFFSET $5`, append(args, p.Limit, p.Offset)...)
-	if err != nil {
-		return nil, 0, interpretError(err)
-	}
-	list, err := pgx.CollectRows(rows, pgx.RowToStructByName[Credential])
-	if err != nil {
-		return nil, 0, interpretError(err)
+	list, count, err := listPage[Credential](ctx, q, listQuery{Columns: credentialColumns, From: "credentials",
+		Where: cond, Order: "id", Args: args, Limit: p.Limit, Offset: p.Offset})
+	if err != nil || len(list) == 0 {
+		return list, count, err
 	}
 	ids := make([]int64, len(list))
 	for i, c := range list {

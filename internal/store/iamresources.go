@@ -41,19 +41,22 @@ type IAMInstanceFilter struct {
 // templates and tasks are never shown to IAM, nor expired tasks (the task
 // lists' definition of live, whose partial indexes the queries use).
 type iamSource struct {
-	from, cols, col, order string
+	table, live, cols, col, order string
 }
 
+// from is the live instances' FROM clause, its WHERE included.
+func (s iamSource) from() string { return s.table + " WHERE " + s.live }
+
 var iamSources = map[string]iamSource{
-	"space": {from: `spaces WHERE NOT spaces.is_deleted`,
+	"space": {table: `spaces`, live: `NOT spaces.is_deleted`,
 		cols: `spaces.id, spaces.name, spaces.id AS space_id, NULL::bigint AS template_id, spaces.creator,
 		NULL::varchar AS scope_type, NULL::varchar AS scope_value`,
 		col: `spaces.`, order: `spaces.id`},
-	"template": {from: `templates t WHERE NOT t.is_deleted`,
+	"template": {table: `templates t`, live: `NOT t.is_deleted`,
 		cols:  `t.id, t.name, t.space_id, NULL::bigint AS template_id, t.creator, t.scope_type, t.scope_value`,
 		col:   `t.`,
 		order: `t.create_at DESC, t.id DESC`},
-	"task": {from: `tasks WHERE NOT tasks.is_deleted AND NOT tasks.is_expired`,
+	"task": {table: `tasks`, live: `NOT tasks.is_deleted AND NOT tasks.is_expired`,
 		cols:  `tasks.id, tasks.name, tasks.space_id, tasks.template_id, tasks.creator, tasks.scope_type, tasks.scope_value`,
 		col:   `tasks.`,
 		order: `tasks.create_time DESC, tasks.id DESC`},
@@ -101,25 +104,9 @@ func (q *Queries) IAMInstances(ctx context.Context, typ string, f IAMInstanceFil
 		c, args = f.Where.render(args)
 		where = append(where, c)
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " AND " + strings.Join(where, " AND ")
-	}
-	var count int
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM `+src.from+cond, args...).Scan(&count); err != nil {
-		return nil, 0, interpretError(err)
-	}
-	if count == 0 || f.Limit <= 0 || f.Offset >= count {
-		return []IAMInstance{}, count, nil
-	}
-	args = append(args, f.Limit, max(f.Offset, 0))
-	rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT %s FROM %s%s ORDER BY %s LIMIT $%d OFFSET $%d`,
-		src.cols, src.from, cond, src.order, len(args)-1, len(args)), args...)
-	if err != nil {
-		return nil, 0, interpretError(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByName[IAMInstance])
-	return out, count, interpretError(err)
+	return listPage[IAMInstance](ctx, q, listQuery{Columns: src.cols, From: src.table,
+		Where: strings.Join(append([]string{src.live}, where...), " AND "), Order: src.order, Args: args,
+		Limit: max(f.Limit, 0), Offset: max(f.Offset, 0)})
 }
 
 // IAMInstancesByID returns the live instances of typ among ids, in id order,
@@ -130,7 +117,7 @@ func (q *Queries) IAMInstancesByID(ctx context.Context, typ string, ids []int64)
 		return nil, err
 	}
 	rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT %s FROM %s AND %sid = ANY($1) ORDER BY %sid`,
-		src.cols, src.from, src.col, src.col), ids)
+		src.cols, src.from(), src.col, src.col), ids)
 	if err != nil {
 		return nil, interpretError(err)
 	}
@@ -165,7 +152,7 @@ func (q *Queries) IAMAttrValues(ctx context.Context, typ, column, keyword string
 	// One scan: the page and, beside each value, the number of values.
 	args = append(args, limit, offset)
 	rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT %s AS value, count(*) OVER () AS total FROM %s%s
-		GROUP BY 1 ORDER BY 1 LIMIT $%d OFFSET $%d`, c, src.from, cond, len(args)-1, len(args)), args...)
+		GROUP BY 1 ORDER BY 1 LIMIT $%d OFFSET $%d`, c, src.from(), cond, len(args)-1, len(args)), args...)
 	if err != nil {
 		return nil, 0, interpretError(err)
 	}
@@ -186,7 +173,7 @@ func (q *Queries) IAMAttrValues(ctx context.Context, typ, column, keyword string
 	}
 	// An empty page (past the end, or limit 0) still reports the count.
 	var count int
-	if err := q.db.QueryRow(ctx, `SELECT count(DISTINCT `+c+`) FROM `+src.from+cond, args[:len(args)-2]...).Scan(&count); err != nil {
+	if err := q.db.QueryRow(ctx, `SELECT count(DISTINCT `+c+`) FROM `+src.from()+cond, args[:len(args)-2]...).Scan(&count); err != nil {
 		return nil, 0, interpretError(err)
 	}
 	return out, count, nil

@@ -42,10 +42,13 @@ func (l Label) FullPath() string {
 }
 
 // labelSelect selects labels as Label rows (alias l).
-const labelSelect = `SELECT l.id, l.space_id, l.parent_id, l.name, l.color, l.description, l.label_scope, l.is_default,
+const (
+	labelColumns = `l.id, l.space_id, l.parent_id, l.name, l.color, l.description, l.label_scope, l.is_default,
 	l.creator, l.updated_by, l.created_at, l.updated_at, p.name AS parent_name,
-	EXISTS (SELECT 1 FROM labels c WHERE c.parent_id = l.id) AS has_children
-	FROM labels l LEFT JOIN labels p ON p.id = l.parent_id`
+	EXISTS (SELECT 1 FROM labels c WHERE c.parent_id = l.id) AS has_children`
+	labelTables = `labels l LEFT JOIN labels p ON p.id = l.parent_id`
+	labelSelect = `SELECT ` + labelColumns + ` FROM ` + labelTables
+)
 
 func labelRows(rows pgx.Rows, err error) ([]Label, error) {
 	if err != nil {
@@ -280,13 +283,6 @@ func (q *Queries) LabelList(ctx context.Context, p LabelListParams) ([]Label, in
 	if p.IsDefault != nil {
 		cond += ` AND l.is_default = ` + arg(*p.IsDefault)
 	}
-	var count int
-	if err := q.db.QueryRow(ctx, `SELECT count(*) FROM labels l WHERE `+cond, args...).Scan(&count); err != nil {
-		return nil, 0, interpretError(err)
-	}
-	if count == 0 || p.Limit == 0 || p.Offset >= count {
-		return []Label{}, count, nil
-	}
 	col := LabelOrderUpdatedAt
 	switch p.OrderBy {
 	case LabelOrderCreatedAt, LabelOrderName:
@@ -296,10 +292,8 @@ func (q *Queries) LabelList(ctx context.Context, p LabelListParams) ([]Label, in
 	if p.Desc {
 		dir = ` DESC`
 	}
-	order := ` ORDER BY l.` + col + dir + `, l.id` + dir
-	list, err := labelRows(q.db.Query(ctx, labelSelect+` WHERE `+cond+order+
-		` LIMIT `+arg(p.Limit)+` OFFSET `+arg(p.Offset), args...))
-	return list, count, err
+	return listPage[Label](ctx, q, listQuery{Columns: labelColumns, From: labelTables, CountFrom: "labels l", Where: cond,
+		Order: `l.` + col + dir + `, l.id` + dir, Args: args, Limit: p.Limit, Offset: p.Offset})
 }
 
 // LabelsForTree returns every label space can see whose scope has scope or

@@ -347,30 +347,8 @@ func (q *Queries) TaskList(ctx context.Context, f TaskFilter) ([]Task, int, erro
 		c, args = f.Where.render(args)
 		where = append(where, c)
 	}
-	cond := strings.Join(where, " AND ")
-	var list []Task
-	if f.Limit > 0 {
-		page := append(args, f.Limit, f.Offset)
-		rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT `+taskListColumns+` FROM tasks WHERE %s
-			ORDER BY create_time DESC, id DESC LIMIT $%d OFFSET $%d`, cond, len(page)-1, len(page)), page...)
-		if err != nil {
-			return nil, 0, interpretError(err)
-		}
-		if list, err = pgx.CollectRows(rows, pgx.RowToStructByName[Task]); err != nil {
-			return nil, 0, interpretError(err)
-		}
-	}
-	count, err := pageTotal(f.Offset, f.Limit, len(list), func() (n int, err error) {
-		err = q.db.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE `+cond, args...).Scan(&n)
-		return n, err
-	})
-	if err != nil {
-		return nil, 0, interpretError(err)
-	}
-	if list == nil {
-		list = []Task{}
-	}
-	return list, count, nil
+	return listPage[Task](ctx, q, listQuery{Columns: taskListColumns, From: "tasks", Where: strings.Join(where, " AND "),
+		Order: "create_time DESC, id DESC", Args: args, Limit: f.Limit, Offset: f.Offset})
 }
 
 // TaskState is a task's state as its records know it: updated by every

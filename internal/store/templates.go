@@ -42,7 +42,10 @@ const templateColumns = `t.id, t.space_id, t.snapshot_id, t.name, t."desc", t.no
 	t.scope_value, t.source, t.is_enabled, t.bk_app_code, t.extra_info, t.webhook_configs, t.creator, t.updated_by,
 	t.create_at, t.update_at, t.is_deleted, s.version, s.md5sum`
 
-const templateFrom = ` FROM templates t JOIN template_snapshots s ON s.id = t.snapshot_id`
+// templateTables are a template's row and its current snapshot's.
+const templateTables = `templates t JOIN template_snapshots s ON s.id = t.snapshot_id`
+
+const templateFrom = ` FROM ` + templateTables
 
 func templateOne(rows pgx.Rows, err error) (Template, error) {
 	if err != nil {
@@ -285,31 +288,9 @@ func (q *Queries) TemplateList(ctx context.Context, f TemplateFilter) ([]Templat
 		c, args = f.Where.render(args)
 		where = append(where, c)
 	}
-	cond := strings.Join(where, " AND ")
-	var list []Template
-	if f.Limit > 0 {
-		order := orderClause("t.", f.OrderBy, "-create_at")
-		page := append(args, f.Limit, f.Offset)
-		rows, err := q.db.Query(ctx, fmt.Sprintf(`SELECT `+templateColumns+templateFrom+` WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
-			cond, order, len(page)-1, len(page)), page...)
-		if err != nil {
-			return nil, 0, interpretError(err)
-		}
-		if list, err = pgx.CollectRows(rows, pgx.RowToStructByName[Template]); err != nil {
-			return nil, 0, interpretError(err)
-		}
-	}
-	count, err := pageTotal(f.Offset, f.Limit, len(list), func() (n int, err error) {
-		err = q.db.QueryRow(ctx, `SELECT count(*) FROM templates t WHERE `+cond, args...).Scan(&n)
-		return n, err
-	})
-	if err != nil {
-		return nil, 0, interpretError(err)
-	}
-	if list == nil {
-		list = []Template{}
-	}
-	return list, count, nil
+	return listPage[Template](ctx, q, listQuery{Columns: templateColumns, From: templateTables, CountFrom: "templates t",
+		Where: strings.Join(where, " AND "), Order: orderClause("t.", f.OrderBy, "-create_at"), Args: args,
+		Limit: f.Limit, Offset: f.Offset})
 }
 
 // orderClause turns "-col" / "col" into an ORDER BY clause with the id as a
