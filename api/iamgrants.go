@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -46,109 +45,25 @@ func (h *iamGrants) authorize(kind grant.Kind) handler {
 		if err := checkClient(h.svc, r, req.System); err != nil {
 			return nil, err
 		}
-		expiredAt := req.Expiry()
-		if expiredAt <= time.Now().Unix() {
-			return nil, &policy.Error{Code: policy.CodeBadRequest, Message: "expired_at is in the past"}
+		ids, err := h.svc.Grant(r.Context(), req)
+		if err != nil {
+			return nil, err
 		}
-		m, _ := h.svc.Model(req.System)
-		subject := policy.Subject{Type: req.Subject.Type, ID: req.Subject.ID}
+		statistics := map[string]int{"instance_count": req.SelectionCount()}
+		if !kind.Batch() {
+			return map[string]any{"policy_id": ids[0], "statistics": statistics}, nil
+		}
 		type result struct {
 			Action     grant.ActionRef `json:"action"`
 			PolicyID   int64           `json:"policy_id"`
 			Statistics map[string]int  `json:"statistics"`
 		}
-		// Every action is translated before anything is written, and all
-		// are written in one transaction: a batch lands whole or not at all.
-		var changes []policy.PolicyChange
-		for _, actionID := range req.ActionIDs() {
-			add, err := translate(m, req, actionID)
-			if err != nil {
-				return nil, err
-			}
-			changes = append(changes, policy.PolicyChange{Action: actionID, Change: apply(req.Operate, add)})
-		}
-		ids, err := h.svc.Update(r.Context(), req.System, subject, expiredAt, changes)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]result, len(changes))
-		for i, c := range changes {
-			out[i] = result{Action: grant.ActionRef{ID: c.Action}, PolicyID: ids[i],
-				Statistics: map[string]int{"instance_count": instanceCount(req)}}
-		}
-		if !kind.Batch() {
-			return map[string]any{"policy_id": out[0].PolicyID, "statistics": out[0].Statistics}, nil
+		out := make([]result, len(ids))
+		for i, action := range req.ActionIDs() {
+			out[i] = result{Action: grant.ActionRef{ID: action}, PolicyID: ids[i], Statistics: statistics}
 		}
 		return out, nil
 	}
-}
-
-// apply is the change a grant or a revoke of add makes to a policy: a
-// grant ORs add into it (or starts it), a revoke takes add out of it and
-// deletes it when nothing is left.
-func apply(op grant.Operate, add grant.Condition) policy.Change {
-	return func(cur grant.Condition, exists bool) (grant.Condition, bool, error) {
-		switch {
-		case op == grant.OperateRevoke && !exists:
-			return cur, false, nil
-		case op == grant.OperateRevoke:
-			next, keep := grant.Remove(cur, add)
-			return next, keep, nil
-		case !exists:
-			return add, true, nil
-		}
-		return grant.Merge(cur, add), true, nil
-	}
-}
-
-// translate turns the request's resources into the stored condition for one
-// action, with the action's related resource types and their views from the
-// system's model (iam.md §3.4).
-func translate(m *model.Model, req grant.Request, actionID string) (grant.Condition, error) {
-	a, ok := m.Action(actionID)
-	if !ok {
-		return grant.Condition{}, &policy.Error{Code: policy.CodeBadRequest,
-			Message: fmt.Sprintf("action %q does not exist in system %s", actionID, req.System)}
-	}
-	related := make([]grant.RelatedType, 0, len(a.RelatedResourceTypes))
-	for _, rt := range a.RelatedResourceTypes {
-		views, err := m.Views(actionID, rt.ID)
-		if err != nil {
-			return grant.Condition{}, err
-		}
-		t := grant.RelatedType{ResourceTypeRef: grant.ResourceTypeRef{SystemID: rt.SystemID, Type: rt.ID}}
-		for _, v := range views {
-			gv := grant.View{ID: v.ID, IgnoreIAMPath: v.IgnoreIAMPath}
-			for _, c := range v.Chain {
-				gv.Chain = append(gv.Chain, grant.TypeRef{SystemID: c.SystemID, ID: c.ID})
-			}
-			t.Views = append(t.Views, gv)
-		}
-		related = append(related, t)
-	}
-	cond, err := req.Translate(related)
-	if err != nil {
-		return grant.Condition{}, &policy.Error{Code: policy.CodeBadRequest,
-			Message: fmt.Sprintf("action %s: %v", actionID, err)}
-	}
-	return cond, nil
-}
-
-// instanceCount is the statistics' instance_count: how many instances or
-// paths the request selects.
-func instanceCount(req grant.Request) int {
-	n := 0
-	for _, res := range req.Resources {
-		switch {
-		case res.ID != "":
-			n++
-		case len(res.Path) > 0:
-			n++
-		default:
-			n += len(res.Instances) + len(res.Paths)
-		}
-	}
-	return n
 }
 
 func (h *iamGrants) migrate(r *http.Request) (any, error) {

@@ -3,10 +3,8 @@ package policy
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -328,92 +326,6 @@ func (s *Service) Members(ctx context.Context, group string) ([]Member, error) {
 		out[i] = Member{Type: SubjectUser, ID: m.UserID, ExpiredAt: m.ExpiredAt}
 	}
 	return out, nil
-}
-
-// Change computes a subject's new condition for an action from its current
-// one (exists false when it has none); keep false deletes the policy.
-type Change func(current Condition, exists bool) (next Condition, keep bool, err error)
-
-// PolicyChange is one action's change in an Update.
-type PolicyChange struct {
-	Action string
-	Change Change
-}
-
-// Update applies each change to the subject's policy for its action of
-// system and stores the results valid until expiredAt (or later, when a
-// policy already lasts longer), all in one transaction: a batch grant
-// lands whole or not at all. Each policy is locked against concurrent
-// updates, in action order so that two batches cannot deadlock. It
-// returns the policy ids in the order of changes (0 for a deleted or
-// absent policy).
-func (s *Service) Update(ctx context.Context, system string, subject Subject, expiredAt int64, changes []PolicyChange) ([]int64, error) {
-	actions := make([]string, 0, len(changes))
-	for _, c := range changes {
-		if _, err := s.action(system, c.Action); err != nil {
-			return nil, err
-		}
-		actions = append(actions, c.Action)
-	}
-	slices.Sort(actions)
-	ids := make([]int64, len(changes))
-	err := s.write(ctx, func(q *store.Queries) error {
-		for _, a := range slices.Compact(actions) {
-			if err := q.IAMPolicyLock(ctx, system, a, subject.Type, subject.ID); err != nil {
-				return err
-			}
-		}
-		for i, c := range changes {
-			id, err := updatePolicy(ctx, q, system, c.Action, subject, expiredAt, c.Change)
-			if err != nil {
-				return err
-			}
-			ids[i] = id
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return ids, nil
-}
-
-// updatePolicy applies change to one policy, locked by the caller.
-func updatePolicy(ctx context.Context, q *store.Queries, system, action string, subject Subject, expiredAt int64, change Change) (int64, error) {
-	cur, err := q.IAMPolicyGetForUpdate(ctx, system, action, subject.Type, subject.ID)
-	exists := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return 0, err
-	}
-	var cond Condition
-	if exists {
-		if cond, err = ParseExpression(cur.Expression); err != nil {
-			return 0, fmt.Errorf("stored policy %d: %w", cur.ID, err)
-		}
-	}
-	next, keep, err := change(cond, exists)
-	if err != nil {
-		return 0, err
-	}
-	if !keep {
-		if exists {
-			return 0, q.IAMPolicyDelete(ctx, cur.ID)
-		}
-		return 0, nil
-	}
-	if _, err := DNF(next); err != nil {
-		return 0, badRequest("action %s: %v", action, err)
-	}
-	expr, err := next.MarshalJSON() // the bytes BlueKing's SaaS would store
-	if err != nil {
-		return 0, err
-	}
-	if exists && cur.ExpiredAt > expiredAt {
-		expiredAt = cur.ExpiredAt
-	}
-	p, err := q.IAMPolicyUpsert(ctx, store.IAMPolicy{SystemID: system, ActionID: action, SubjectType: subject.Type,
-		SubjectID: subject.ID, Expression: string(expr), ExpiredAt: expiredAt})
-	return p.ID, err
 }
 
 // RegisterSystem stores a model another system registers with bkflow (its

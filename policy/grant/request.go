@@ -100,6 +100,17 @@ func (r Request) ActionIDs() []string {
 	return ids
 }
 
+// SelectionCount is how many instances and paths the request selects: the
+// open authorization API's statistics.instance_count.
+func (r Request) SelectionCount() int {
+	n := 0
+	for _, res := range r.Resources {
+		paths, _ := resourcePaths(res)
+		n += len(paths)
+	}
+	return n
+}
+
 // Expiry returns ExpiredAt, or Permanent when it is 0.
 func (r Request) Expiry() int64 {
 	if r.ExpiredAt == 0 {
